@@ -1,0 +1,65 @@
+{#-
+    All validated settings in one dict, so models never read a raw var.
+    Threshold values stay 'auto' here; int_lifecycle_thresholds_resolved turns
+    them into numbers.
+-#}
+{% macro rfm_settings() %}
+    {%- set thresholds = {
+        'loyal_min_orders': rfm_lifecycle.rfm_int_var('loyal_min_orders', 3, 100000, allow_auto=true),
+        'new_customer_days': rfm_lifecycle.rfm_int_var('new_customer_days', 1, 36500, allow_auto=true),
+        'inactive_days_regular': rfm_lifecycle.rfm_int_var('inactive_days_regular', 1, 36500, allow_auto=true),
+        'inactive_days_loyal': rfm_lifecycle.rfm_int_var('inactive_days_loyal', 1, 36500, allow_auto=true),
+        'lost_days': rfm_lifecycle.rfm_int_var('lost_days', 2, 36500, allow_auto=true),
+    } -%}
+    {%- set settings = {
+        'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date'),
+        'min_order_date': rfm_lifecycle.rfm_date_var('min_order_date') or '1900-01-01',
+        'max_order_date': rfm_lifecycle.rfm_date_var('max_order_date')
+            or run_started_at.strftime('%Y-%m-%d'),
+        'lookback_days': rfm_lifecycle.rfm_int_var('lookback_days', 1, 36500),
+        'monetary_measure': rfm_lifecycle.rfm_choice_var('monetary_measure', ['revenue', 'margin']),
+        'score_buckets': rfm_lifecycle.rfm_int_var('score_buckets', 2, 100),
+        'trailing_revenue_days': rfm_lifecycle.rfm_int_var('trailing_revenue_days', 1, 36500),
+        'inactivity_mode': rfm_lifecycle.rfm_choice_var('inactivity_mode', ['tier', 'cycle']),
+        'cycle_multiplier': rfm_lifecycle.rfm_decimal_var('cycle_multiplier', 0.5, 100, 2),
+        'cycle_min_days': rfm_lifecycle.rfm_int_var('cycle_min_days', 1, 36500),
+        'auto_new_customer_percentile': rfm_lifecycle.rfm_decimal_var('auto_new_customer_percentile', 0.01, 1, 3),
+        'auto_inactive_percentile': rfm_lifecycle.rfm_decimal_var('auto_inactive_percentile', 0.01, 1, 3),
+        'auto_loyal_percentile': rfm_lifecycle.rfm_decimal_var('auto_loyal_percentile', 0.01, 1, 3),
+        'auto_lost_percentile': rfm_lifecycle.rfm_decimal_var('auto_lost_percentile', 0.01, 1, 3),
+        'excluded_statuses': rfm_lifecycle.rfm_word_list_var('excluded_statuses'),
+        'customer_id_case_sensitive': var('customer_id_case_sensitive', false),
+        'thresholds': thresholds,
+    } -%}
+    {%- if settings.customer_id_case_sensitive is not sameas true
+        and settings.customer_id_case_sensitive is not sameas false -%}
+        {{ rfm_lifecycle.rfm_raise_var_error('customer_id_case_sensitive',
+            settings.customer_id_case_sensitive, 'true or false') }}
+    {%- endif -%}
+    {%- if settings.min_order_date > settings.max_order_date -%}
+        {{ rfm_lifecycle.rfm_raise_var_error('min_order_date', settings.min_order_date,
+            'a date on or before max_order_date (' ~ settings.max_order_date ~ ')') }}
+    {%- endif -%}
+    {#- Fixed thresholds are checked against each other here; auto ones by data tests on lifecycle_thresholds. -#}
+    {%- set lost_days = thresholds.lost_days -%}
+    {%- if lost_days != 'auto' -%}
+        {%- for other in ['new_customer_days', 'inactive_days_regular', 'inactive_days_loyal'] -%}
+            {%- if thresholds[other] != 'auto' and thresholds[other] >= lost_days -%}
+                {{ rfm_lifecycle.rfm_raise_var_error('lost_days', lost_days,
+                    'more days than ' ~ other ~ ' (' ~ thresholds[other] ~ ')') }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(settings) }}
+{% endmacro %}
+
+
+{% macro rfm_sql_string(text) %}
+    {#- A SQL string literal; every caller passes validated text, the doubling is a second guard. -#}
+    {{ return("'" ~ (text | string | replace("'", "''")) ~ "'") }}
+{% endmacro %}
+
+
+{% macro rfm_date_literal(text) %}
+    {{ return('cast(' ~ rfm_lifecycle.rfm_sql_string(text) ~ ' as date)') }}
+{% endmacro %}

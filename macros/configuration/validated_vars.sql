@@ -1,0 +1,162 @@
+{#-
+    Every var that reaches SQL passes through one of these macros. A value of
+    the wrong shape stops the run at compile time with a message that names the
+    var, instead of being pasted into SQL.
+-#}
+
+{% macro rfm_raise_var_error(name, value, expected) %}
+    {{ exceptions.raise_compiler_error(
+        "rfm_lifecycle: var '" ~ name ~ "' is " ~ (value | string)[:80] | tojson
+        ~ ", expected " ~ expected ~ "."
+    ) }}
+{% endmacro %}
+
+
+{% macro rfm_is_text(value) %}
+    {{ return(value is string) }}
+{% endmacro %}
+
+
+{% macro rfm_date_var(name, value=none, use_var=true) %}
+    {#- Returns 'YYYY-MM-DD' or none. YAML may already hand over a date. -#}
+    {%- set raw = var(name, none) if use_var else value -%}
+    {%- if raw is none or (raw is string and raw | trim == '') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if raw is not string and not (raw.year is defined and raw.month is defined) -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "a date written YYYY-MM-DD") }}
+    {%- endif -%}
+    {%- set text = (raw | string) | trim -%}
+    {%- set match = modules.re.fullmatch('([0-9]{4})-([0-9]{2})-([0-9]{2})', text) -%}
+    {%- if not match -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "a date written YYYY-MM-DD") }}
+    {%- endif -%}
+    {%- set year = match.group(1) | int -%}
+    {%- set month = match.group(2) | int -%}
+    {%- set day = match.group(3) | int -%}
+    {%- set is_leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
+    {%- set month_days = [31, 29 if is_leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+    {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > month_days[month - 1] -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "a calendar date written YYYY-MM-DD") }}
+    {%- endif -%}
+    {{ return(text) }}
+{% endmacro %}
+
+
+{% macro rfm_int_var(name, min_value, max_value, allow_auto=false) %}
+    {#- Returns an int, or the string 'auto' when allowed. -#}
+    {%- set raw = var(name, none) -%}
+    {%- set expected = "a whole number from " ~ min_value ~ " to " ~ max_value
+        ~ (" or 'auto'" if allow_auto else "") -%}
+    {%- if raw is sameas true or raw is sameas false or raw is none -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {%- endif -%}
+    {%- set text = (raw | string) | trim | lower -%}
+    {%- if allow_auto and text == 'auto' -%}
+        {{ return('auto') }}
+    {%- endif -%}
+    {%- if not modules.re.fullmatch('[0-9]{1,9}', text) -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {%- endif -%}
+    {%- set number = text | int -%}
+    {%- if number < min_value or number > max_value -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {%- endif -%}
+    {{ return(number) }}
+{% endmacro %}
+
+
+{% macro rfm_decimal_var(name, min_value, max_value, max_decimals=3) %}
+    {#- Returns the number as a canonical decimal string, safe to paste into SQL. -#}
+    {%- set raw = var(name, none) -%}
+    {%- set expected = "a number from " ~ min_value ~ " to " ~ max_value
+        ~ " with at most " ~ max_decimals ~ " decimals" -%}
+    {%- if raw is sameas true or raw is sameas false or raw is none -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {%- endif -%}
+    {%- set text = (raw | string) | trim -%}
+    {%- set match = modules.re.fullmatch('([0-9]{1,9})(?:\\.([0-9]+))?', text) -%}
+    {%- if not match -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {%- endif -%}
+    {%- set decimals = (match.group(2) or '').rstrip('0') -%}
+    {%- if decimals | length > max_decimals -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {%- endif -%}
+    {%- set number = text | float -%}
+    {%- if number < min_value or number > max_value -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {%- endif -%}
+    {{ return(match.group(1) | int ~ ('.' ~ decimals if decimals else '')) }}
+{% endmacro %}
+
+
+{% macro rfm_choice_var(name, choices) %}
+    {%- set raw = var(name, none) -%}
+    {%- set text = (raw | string) | trim | lower -%}
+    {%- if raw is not string or text not in choices -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "one of " ~ choices | join(', ')) }}
+    {%- endif -%}
+    {{ return(text) }}
+{% endmacro %}
+
+
+{% macro rfm_word_list_var(name) %}
+    {#- A list of plain words (letters, digits, space, _ and -), lower-cased. -#}
+    {%- set raw = var(name, none) -%}
+    {%- set expected = "a list of plain words (letters, digits, spaces, _ and -)" -%}
+    {%- if raw is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- if raw is string or raw is mapping or raw is not iterable -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {%- endif -%}
+    {%- set words = [] -%}
+    {%- for item in raw -%}
+        {%- if item is not string or not modules.re.fullmatch('[\\w][\\w \\-]{0,63}', item | trim) -%}
+            {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {%- endif -%}
+        {%- do words.append(item | trim | lower) -%}
+    {%- endfor -%}
+    {{ return(words) }}
+{% endmacro %}
+
+
+{% macro rfm_identifier_var(name, key, raw) %}
+    {#- A source column name from a mapping var: letters, digits, _, space, . and -. -#}
+    {%- if raw is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if raw is not string or not modules.re.fullmatch('[\\w][\\w .\\-]{0,127}', raw) -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name ~ "." ~ key, raw,
+            "a column name (letters, digits, _, space, . and -)") }}
+    {%- endif -%}
+    {{ return(raw) }}
+{% endmacro %}
+
+
+{% macro rfm_path_var(name) %}
+    {#- A file path or glob; quotes and control characters are refused. -#}
+    {%- set raw = var(name, none) -%}
+    {%- if raw is none or (raw is string and raw | trim == '') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if raw is not string or modules.re.search("['\"\\\\;\\x00-\\x1f]", raw) -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw,
+            "a file path or glob without quotes, backslashes, semicolons or control characters") }}
+    {%- endif -%}
+    {{ return(raw | trim) }}
+{% endmacro %}
+
+
+{% macro rfm_relation_name_var(name) %}
+    {#- Database, schema and table names of sources. -#}
+    {%- set raw = var(name, none) -%}
+    {%- if raw is none or (raw is string and raw | trim == '') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if raw is not string or not modules.re.fullmatch('[\\w][\\w\\-]{0,127}', raw) -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "a plain database, schema or table name") }}
+    {%- endif -%}
+    {{ return(raw) }}
+{% endmacro %}

@@ -1,0 +1,82 @@
+{#-
+    The lifecycle rules, in one place. int_customers_segmented uses them for
+    the as-of date and for every projected future date, and the history models
+    use them for every period end, so a segment means the same thing wherever
+    it appears. Arguments are SQL expressions; `t` is the alias of a relation
+    that carries the resolved thresholds (int_lifecycle_thresholds_resolved).
+
+    Rules (recency = days since the last order, frequency = orders in the
+    look-back window, lifetime_orders = all orders up to the evaluation date,
+    tier_frequency = orders in the look-back window that ends on the last
+    order date: the standing the customer earned when they last bought. It
+    does not decay while they are away, recency measures that, so a loyal
+    customer never slides back to an active segment without ordering):
+      prospect   no order and no refund ever
+      lost       nothing in the window, or recency beyond lost_days
+      new        exactly one order ever, recency <= new_customer_days
+      one_time   exactly one order ever, recency beyond new_customer_days
+      loyal      repeat customer, tier_frequency >= loyal_min_orders, still active
+      regular    other repeat customers, still active
+      inactive   repeat customer past their inactivity threshold
+    A threshold day still counts on the earlier side: recency equal to
+    new_customer_days is still `new`.
+-#}
+
+{% macro rfm_frequency_tier(lifetime_orders, tier_frequency, t='t') -%}
+    case
+        when {{ lifetime_orders }} = 0 then 'none'
+        when {{ lifetime_orders }} = 1 then 'one_order'
+        {#- A returning customer with one order in the window keeps the repeat tier: they are not new. -#}
+        when {{ tier_frequency }} >= {{ t }}.loyal_min_orders then 'loyal'
+        else 'regular'
+    end
+{%- endmacro %}
+
+
+{% macro rfm_inactivity_threshold_days(lifetime_orders, tier_frequency, order_span_days, t='t') -%}
+    {#-
+        The diagonal: loyal customers get the shorter tier threshold. In
+        'cycle' mode a customer is inactive once they skip their own rhythm:
+        cycle_multiplier x their mean days between orders (rounded up), at
+        least cycle_min_days and never later than their tier's threshold.
+    -#}
+    {%- set tier_threshold -%}
+        case
+            when {{ tier_frequency }} >= {{ t }}.loyal_min_orders then {{ t }}.inactive_days_loyal
+            else {{ t }}.inactive_days_regular
+        end
+    {%- endset -%}
+    case
+        when {{ lifetime_orders }} < 2 then null
+        when {{ t }}.inactivity_mode = 'cycle' then
+            least(
+                {{ tier_threshold }},
+                greatest(
+                    {{ t }}.cycle_min_days,
+                    {{ rfm_lifecycle.rfm_ceil_div(
+                        '(' ~ order_span_days ~ ') * ' ~ t ~ '.cycle_multiplier_percent',
+                        '100 * (' ~ lifetime_orders ~ ' - 1)'
+                    ) }}
+                )
+            )
+        else {{ tier_threshold }}
+    end
+{%- endmacro %}
+
+
+{% macro rfm_lifecycle_segment(
+    lifetime_orders, frequency, tier_frequency, recency_days, order_span_days, has_refunds, t='t'
+) -%}
+    case
+        when {{ lifetime_orders }} = 0 and not {{ has_refunds }} then 'prospect'
+        when {{ lifetime_orders }} = 0 or {{ frequency }} = 0 then 'lost'
+        when {{ recency_days }} > {{ t }}.lost_days then 'lost'
+        when {{ lifetime_orders }} = 1 then
+            case when {{ recency_days }} <= {{ t }}.new_customer_days then 'new' else 'one_time' end
+        when {{ recency_days }}
+            > {{ rfm_lifecycle.rfm_inactivity_threshold_days(lifetime_orders, tier_frequency, order_span_days, t) }}
+            then 'inactive'
+        when {{ tier_frequency }} >= {{ t }}.loyal_min_orders then 'loyal'
+        else 'regular'
+    end
+{%- endmacro %}

@@ -1,0 +1,161 @@
+{#-
+    The lifecycle segment on the as-of date, and the first day the segment
+    would change if the customer placed no further order.
+
+    Without a new order only two things move: recency grows by a day a day,
+    and the window empties on the day the last order leaves it. The tier rests
+    on the window that ends on the last order, so it stays put. The segment can
+    therefore change only on the day after recency passes a threshold or on
+    the day the window empties; the rules are evaluated on each of those days
+    and the first that gives another segment is the next transition.
+-#}
+
+with
+
+customers as (
+
+    select * from {{ ref('int_customers_aggregated') }}
+
+),
+
+scores as (
+
+    select * from {{ ref('int_customers_scored') }}
+
+),
+
+thresholds as (
+
+    select * from {{ ref('int_lifecycle_thresholds_resolved') }}
+
+),
+
+segmented as (
+
+    select
+        customers.*,
+        {{ rfm_lifecycle.rfm_frequency_tier(
+            'customers.lifetime_orders', 'customers.tier_frequency', 'thresholds') }} as frequency_tier,
+        {{ rfm_lifecycle.rfm_inactivity_threshold_days(
+            'customers.lifetime_orders', 'customers.tier_frequency', 'customers.order_span_days', 'thresholds') }}
+            as inactivity_threshold_days,
+        {{ rfm_lifecycle.rfm_lifecycle_segment(
+            'customers.lifetime_orders', 'customers.frequency', 'customers.tier_frequency',
+            'customers.recency_days', 'customers.order_span_days', 'customers.has_refunds', 'thresholds') }}
+            as lifecycle_segment,
+        cast({{ dbt.dateadd('day', 'thresholds.lookback_days', 'customers.last_order_date') }} as date)
+            as window_empty_date
+
+    from customers
+    cross join thresholds
+
+),
+
+{%- set days_after_last_order = [
+    'thresholds.new_customer_days',
+    'segmented.inactivity_threshold_days',
+    'thresholds.lost_days',
+] %}
+
+candidate_dates as (
+
+    {% for days in days_after_last_order -%}
+    select
+        segmented.customer_id,
+        cast({{ dbt.dateadd('day', days ~ ' + 1', 'segmented.last_order_date') }} as date) as candidate_date
+    from segmented
+    cross join thresholds
+    where segmented.lifecycle_segment not in ('prospect', 'lost')
+
+    union all
+
+    {% endfor -%}
+    select
+        customer_id,
+        window_empty_date as candidate_date
+    from segmented
+    where lifecycle_segment not in ('prospect', 'lost')
+
+),
+
+candidates_evaluated as (
+
+    select
+        segmented.customer_id,
+        segmented.lifecycle_segment,
+        candidate_dates.candidate_date,
+        {{ rfm_lifecycle.rfm_lifecycle_segment(
+            'segmented.lifetime_orders',
+            'case when candidate_dates.candidate_date >= segmented.window_empty_date then 0 else segmented.frequency end',
+            'segmented.tier_frequency',
+            dbt.datediff('segmented.last_order_date', 'candidate_dates.candidate_date', 'day'),
+            'segmented.order_span_days',
+            'segmented.has_refunds',
+            'thresholds') }} as projected_segment
+
+    from candidate_dates
+    inner join segmented
+        on candidate_dates.customer_id = segmented.customer_id
+    cross join thresholds
+    where candidate_dates.candidate_date > thresholds.as_of_date
+
+),
+
+first_changes as (
+
+    select
+        customer_id,
+        candidate_date as next_transition_date,
+        projected_segment as next_segment_if_no_order,
+        -- Two candidates on one day give the same segment; the name only makes the pick explicit.
+        row_number() over (
+            partition by customer_id
+            order by candidate_date asc, projected_segment asc
+        ) as change_rank
+
+    from candidates_evaluated
+    where projected_segment <> lifecycle_segment
+
+),
+
+final as (
+
+    select
+        segmented.customer_id,
+        segmented.first_order_date,
+        segmented.last_order_date,
+        segmented.recency_days,
+        segmented.frequency,
+        segmented.tier_frequency,
+        segmented.monetary,
+        segmented.lifetime_orders,
+        segmented.lifetime_revenue,
+        segmented.window_revenue,
+        segmented.trailing_revenue,
+        segmented.typical_interval_days,
+        segmented.has_refunds,
+        scores.r_score,
+        scores.f_score,
+        scores.m_score,
+        scores.rfm_cell,
+        scores.rfm_key,
+        segmented.frequency_tier,
+        cast(segmented.inactivity_threshold_days as {{ dbt.type_int() }}) as inactivity_threshold_days,
+        segmented.lifecycle_segment,
+        first_changes.next_segment_if_no_order,
+        first_changes.next_transition_date,
+        {{ dbt.datediff('segmented.as_of_date', 'first_changes.next_transition_date', 'day') }}
+            as days_until_transition,
+        segmented.as_of_date
+
+    from segmented
+    left join scores
+        on segmented.customer_id = scores.customer_id
+    left join first_changes
+        on
+            segmented.customer_id = first_changes.customer_id
+            and first_changes.change_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,226 @@
+{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set fixed = settings.thresholds -%}
+{#- Used when an 'auto' threshold has no data to learn from; the same as the shipped defaults. -#}
+{%- set fallback = {
+    'loyal_min_orders': 5, 'new_customer_days': 90, 'inactive_days_regular': 180,
+    'inactive_days_loyal': 90, 'lost_days': 365,
+} -%}
+
+{#-
+    One row with every threshold in force. A number from the vars is used as
+    given; 'auto' learns it from the orders up to the as-of date:
+      loyal_min_orders       auto_loyal_percentile of tier_frequency among
+                             repeat customers (tier_frequency >= 2), at least 3
+      new_customer_days      auto_new_customer_percentile of the days from the
+                             first to the second order
+      inactive_days_<tier>   auto_inactive_percentile of the gaps between
+                             consecutive orders in the window, per tier
+      lost_days              auto_lost_percentile of all those gaps, at least
+                             one day more than every other day threshold
+-#}
+
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_netted') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('int_customers_aggregated') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_dates_resolved') }}
+
+),
+
+orders_sequenced as (
+
+    select
+        orders.customer_id,
+        orders.order_date,
+        orders.order_date >= as_of.window_start_date as is_in_window,
+        row_number() over (
+            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
+        ) as order_number,
+        {{ dbt.datediff(
+            'lag(orders.order_date) over (partition by orders.customer_id order by orders.order_date asc, orders.order_id asc)',
+            'orders.order_date', 'day') }} as gap_days
+
+    from orders
+    inner join as_of
+        on orders.order_date <= as_of.as_of_date
+    where orders.is_order
+
+),
+
+loyal_auto as (
+
+    {{ rfm_lifecycle.rfm_percentile_disc('customers', 'tier_frequency', settings.auto_loyal_percentile, 'tier_frequency >= 2') }}
+
+),
+
+loyal_resolved as (
+
+    select
+        {% if fixed.loyal_min_orders == 'auto' -%}
+        case
+            when sample_size = 0 then {{ fallback.loyal_min_orders }}
+            else greatest(3, percentile_value)
+        end as loyal_min_orders,
+        case when sample_size = 0 then 'auto_fallback' else 'auto' end as loyal_min_orders_method,
+        {%- else -%}
+        {{ fixed.loyal_min_orders }} as loyal_min_orders,
+        'fixed' as loyal_min_orders_method,
+        {%- endif %}
+        {{ 'sample_size' if fixed.loyal_min_orders == 'auto' else 'null' }} as loyal_min_orders_sample_size
+
+    from loyal_auto
+
+),
+
+window_gaps as (
+
+    select
+        orders_sequenced.gap_days,
+        case
+            when customers.tier_frequency >= loyal_resolved.loyal_min_orders then 'loyal' else 'regular'
+        end as frequency_tier
+
+    from orders_sequenced
+    inner join customers
+        on orders_sequenced.customer_id = customers.customer_id
+    cross join loyal_resolved
+    where
+        orders_sequenced.is_in_window
+        and orders_sequenced.gap_days is not null
+
+),
+
+second_order_gaps as (
+
+    select gap_days
+    from orders_sequenced
+    where order_number = 2
+
+),
+
+new_customer_auto as (
+
+    {{ rfm_lifecycle.rfm_percentile_disc('second_order_gaps', 'gap_days', settings.auto_new_customer_percentile) }}
+
+),
+
+inactive_regular_auto as (
+
+    {{ rfm_lifecycle.rfm_percentile_disc(
+        'window_gaps', 'gap_days', settings.auto_inactive_percentile, "frequency_tier = 'regular'") }}
+
+),
+
+inactive_loyal_auto as (
+
+    {{ rfm_lifecycle.rfm_percentile_disc(
+        'window_gaps', 'gap_days', settings.auto_inactive_percentile, "frequency_tier = 'loyal'") }}
+
+),
+
+lost_auto as (
+
+    {{ rfm_lifecycle.rfm_percentile_disc('window_gaps', 'gap_days', settings.auto_lost_percentile) }}
+
+),
+
+
+
+days_resolved as (
+
+    select
+        loyal_resolved.*,
+        {%- for name, auto_cte in [
+            ('new_customer_days', 'new_customer_auto'),
+            ('inactive_days_regular', 'inactive_regular_auto'),
+            ('inactive_days_loyal', 'inactive_loyal_auto'),
+        ] %}
+        {%- if fixed[name] == 'auto' %}
+        case
+            when {{ auto_cte }}.sample_size = 0 then {{ fallback[name] }}
+            -- A zero-day threshold would make every customer inactive the day after an order.
+            else greatest(1, {{ auto_cte }}.percentile_value)
+        end as {{ name }},
+        case when {{ auto_cte }}.sample_size = 0 then 'auto_fallback' else 'auto' end as {{ name }}_method,
+        {%- else %}
+        {{ fixed[name] }} as {{ name }},
+        'fixed' as {{ name }}_method,
+        {%- endif %}
+        {{ auto_cte ~ '.sample_size' if fixed[name] == 'auto' else 'null' }} as {{ name }}_sample_size,
+        {%- endfor %}
+        lost_auto.percentile_value as lost_days_learned,
+        lost_auto.sample_size as lost_days_sample_size
+
+    from loyal_resolved
+    cross join new_customer_auto
+    cross join inactive_regular_auto
+    cross join inactive_loyal_auto
+    cross join lost_auto
+
+),
+
+final as (
+
+    select
+        as_of.as_of_date,
+        as_of.window_start_date,
+        as_of.lookback_days,
+        cast(days_resolved.loyal_min_orders as {{ dbt.type_int() }}) as loyal_min_orders,
+        days_resolved.loyal_min_orders_method,
+        cast(days_resolved.loyal_min_orders_sample_size as {{ dbt.type_int() }}) as loyal_min_orders_sample_size,
+        cast(days_resolved.new_customer_days as {{ dbt.type_int() }}) as new_customer_days,
+        days_resolved.new_customer_days_method,
+        cast(days_resolved.new_customer_days_sample_size as {{ dbt.type_int() }})
+            as new_customer_days_sample_size,
+        cast(days_resolved.inactive_days_regular as {{ dbt.type_int() }}) as inactive_days_regular,
+        days_resolved.inactive_days_regular_method,
+        cast(days_resolved.inactive_days_regular_sample_size as {{ dbt.type_int() }})
+            as inactive_days_regular_sample_size,
+        cast(days_resolved.inactive_days_loyal as {{ dbt.type_int() }}) as inactive_days_loyal,
+        days_resolved.inactive_days_loyal_method,
+        cast(days_resolved.inactive_days_loyal_sample_size as {{ dbt.type_int() }})
+            as inactive_days_loyal_sample_size,
+        {% if fixed.lost_days == 'auto' -%}
+        cast(
+            case
+                when days_resolved.lost_days_sample_size = 0 then {{ fallback.lost_days }}
+                else greatest(
+                    days_resolved.lost_days_learned,
+                    days_resolved.new_customer_days + 1,
+                    days_resolved.inactive_days_regular + 1,
+                    days_resolved.inactive_days_loyal + 1
+                )
+            end as {{ dbt.type_int() }}
+        ) as lost_days,
+        case when days_resolved.lost_days_sample_size = 0 then 'auto_fallback' else 'auto' end as lost_days_method,
+        {%- else -%}
+        cast({{ fixed.lost_days }} as {{ dbt.type_int() }}) as lost_days,
+        'fixed' as lost_days_method,
+        {%- endif %}
+        cast({{ 'days_resolved.lost_days_sample_size' if fixed.lost_days == 'auto' else 'null' }} as {{ dbt.type_int() }})
+            as lost_days_sample_size,
+        {{ rfm_lifecycle.rfm_sql_string(settings.inactivity_mode) }} as inactivity_mode,
+        cast({{ (settings.cycle_multiplier | float * 100) | round | int }} as {{ dbt.type_int() }})
+            as cycle_multiplier_percent,
+        cast({{ settings.cycle_min_days }} as {{ dbt.type_int() }}) as cycle_min_days,
+        cast({{ settings.score_buckets }} as {{ dbt.type_int() }}) as score_buckets,
+        cast({{ settings.trailing_revenue_days }} as {{ dbt.type_int() }}) as trailing_revenue_days
+
+    from days_resolved
+    cross join as_of
+
+)
+
+select * from final

@@ -1,0 +1,151 @@
+{%- set settings = rfm_lifecycle.rfm_settings() -%}
+
+{#-
+    Every source row gets exactly one fate here, which the accounting test and
+    the orders_accounting mart check:
+      rejected         cannot be used (rejection_reason says why)
+      excluded_status  its status is in excluded_statuses
+      duplicate        identical to an earlier row after cleaning
+      kept             the first row of an order
+      merged           a further line of that order, summed into it
+-#}
+
+with
+
+order_rows as (
+
+    select * from {{ ref('stg_orders') }}
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when order_id is null then 'missing order_id'
+            when customer_id is null then 'missing customer_id'
+            when nullif(trim(source_order_date), '') is null then 'missing order_date'
+            when order_date is null then 'unparseable order_date'
+            when order_date < {{ rfm_lifecycle.rfm_date_literal(settings.min_order_date) }}
+                or order_date > {{ rfm_lifecycle.rfm_date_literal(settings.max_order_date) }}
+                then 'order_date out of range'
+            when nullif(trim(source_amount), '') is null then 'missing amount'
+            when amount is null then 'unparseable amount'
+            when nullif(trim(source_margin), '') is not null and margin is null then 'unparseable margin'
+        end as validation_reason,
+        {% if settings.excluded_statuses | length > 0 -%}
+        coalesce(status in (
+            {%- for status in settings.excluded_statuses -%}
+                {{ rfm_lifecycle.rfm_sql_string(status) }}{{ ", " if not loop.last }}
+            {%- endfor -%}
+        ), false) as is_excluded_status
+        {%- else -%}
+        false as is_excluded_status
+        {%- endif %}
+
+    from order_rows
+
+),
+
+conflicts_checked as (
+
+    -- One order_id with rows for two customers cannot be attributed: reject the whole order.
+    select
+        *,
+        case
+            when validation_reason is null and not is_excluded_status
+                then min(customer_id) over (partition by order_id, validation_reason, is_excluded_status)
+                    <> max(customer_id) over (partition by order_id, validation_reason, is_excluded_status)
+            else false
+        end as has_customer_conflict
+
+    from validated
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        case
+            when validation_reason is null and not is_excluded_status and not has_customer_conflict
+                then row_number() over (
+                    partition by
+                        order_id, customer_id, trim(source_order_date), amount, status, margin, line_id,
+                        validation_reason, is_excluded_status, has_customer_conflict
+                    -- Raw values break the tie, so which spelling survives does not depend on file order.
+                    order by
+                        source_customer_id asc nulls last,
+                        source_order_id asc nulls last,
+                        source_amount asc nulls last,
+                        source_status asc nulls last,
+                        source_margin asc nulls last,
+                        source_line_id asc nulls last
+                )
+        end as copy_number
+
+    from conflicts_checked
+
+),
+
+lines_numbered as (
+
+    select
+        *,
+        case
+            when copy_number = 1
+                then row_number() over (
+                    partition by order_id, copy_number
+                    order by
+                        line_id asc nulls last,
+                        order_date asc nulls last,
+                        amount asc nulls last,
+                        margin asc nulls last,
+                        source_customer_id asc nulls last,
+                        source_order_date asc nulls last
+                )
+        end as line_number
+
+    from deduplicated
+
+),
+
+final as (
+
+    select
+        source_order_id,
+        source_customer_id,
+        source_order_date,
+        source_amount,
+        source_status,
+        source_margin,
+        source_line_id,
+        order_id,
+        customer_id,
+        order_date,
+        amount,
+        status,
+        margin,
+        line_id,
+        case
+            when validation_reason is not null then 'rejected'
+            when is_excluded_status then 'excluded_status'
+            when has_customer_conflict then 'rejected'
+            when copy_number > 1 then 'duplicate'
+            when line_number = 1 then 'kept'
+            else 'merged'
+        end as row_status,
+        coalesce(
+            validation_reason,
+            case
+                when not is_excluded_status and has_customer_conflict
+                    then 'order_id used by several customers'
+            end
+        ) as rejection_reason
+
+    from lines_numbered
+
+)
+
+select * from final

@@ -1,0 +1,59 @@
+{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set orders_relation = rfm_lifecycle.rfm_input_relation('orders') -%}
+{%- set columns = rfm_lifecycle.rfm_input_columns(
+    'orders', orders_relation,
+    required=['order_id', 'customer_id', 'order_date', 'amount'],
+    optional=['status', 'margin', 'line_id'],
+) -%}
+
+with
+
+source as (
+
+    select * from {{ orders_relation }}
+
+),
+
+renamed as (
+
+    -- Original values as text, so a rejected row can be shown exactly as it arrived.
+    select
+        {%- for key in ['order_id', 'customer_id', 'order_date', 'amount', 'status', 'margin', 'line_id'] %}
+        {% if columns[key] is none -%}
+        cast(null as {{ dbt.type_string() }})
+        {%- else -%}
+        cast({{ columns[key] }} as {{ dbt.type_string() }})
+        {%- endif %} as source_{{ key }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from source
+
+),
+
+cleaned as (
+
+    select
+        source_order_id,
+        source_customer_id,
+        source_order_date,
+        source_amount,
+        source_status,
+        source_margin,
+        source_line_id,
+        nullif(trim(source_order_id), '') as order_id,
+        {% if settings.customer_id_case_sensitive -%}
+        nullif(trim(source_customer_id), '') as customer_id,
+        {%- else -%}
+        nullif(lower(trim(source_customer_id)), '') as customer_id,
+        {%- endif %}
+        {{ rfm_lifecycle.rfm_try_cast_date('trim(source_order_date)') }} as order_date,
+        {{ rfm_lifecycle.rfm_try_cast_amount('trim(source_amount)') }} as amount,
+        nullif(lower(trim(source_status)), '') as status,
+        {{ rfm_lifecycle.rfm_try_cast_amount('trim(source_margin)') }} as margin,
+        nullif(trim(source_line_id), '') as line_id
+
+    from renamed
+
+)
+
+select * from cleaned

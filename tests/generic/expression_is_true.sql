@@ -1,0 +1,8 @@
+{% test expression_is_true(model, expression, where=none) %}
+{#- Rows for which the boolean expression is false or null. -#}
+select *
+from {{ model }}
+where
+    not coalesce(({{ expression }}), false)
+    {%- if where %} and ({{ where }}){% endif %}
+{% endtest %}

@@ -1,0 +1,37 @@
+-- segment_summary and rf_matrix add up to customer_segments.
+with
+
+customers as (
+
+    select
+        count(*) as customer_count,
+        coalesce(sum(monetary), 0) as revenue,
+        sum(case when r_score is not null then 1 else 0 end) as scored_count
+    from {{ ref('customer_segments') }}
+
+),
+
+summary as (
+
+    select
+        coalesce(sum(customers), 0) as customer_count,
+        coalesce(sum(revenue), 0) as revenue
+    from {{ ref('segment_summary') }}
+
+),
+
+matrix as (
+
+    select coalesce(sum(customers), 0) as scored_count
+    from {{ ref('rf_matrix') }}
+
+)
+
+select *
+from customers
+cross join summary
+cross join matrix
+where
+    customers.customer_count <> summary.customer_count
+    or customers.revenue <> summary.revenue
+    or customers.scored_count <> matrix.scored_count
