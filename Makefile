@@ -31,7 +31,7 @@ run: build
 	$(BIN)/python scripts/print_segment_summary.py
 
 lint: setup demo
-	$(BIN)/sqlfluff lint models macros tests analyses
+	$(BIN)/sqlfluff lint models tests analyses
 
 test: setup demo lint build
 	$(BIN)/python -m pytest tests/python -q

@@ -63,3 +63,23 @@
 {% macro rfm_date_literal(text) %}
     {{ return('cast(' ~ rfm_lifecycle.rfm_sql_string(text) ~ ' as date)') }}
 {% endmacro %}
+
+
+{% macro rfm_normalized_customer_id(expression) -%}
+    {#- Ids are trimmed; unless customer_id_case_sensitive, case is folded so 'C001' and 'c001' are one customer. -#}
+    {%- if rfm_lifecycle.rfm_settings().customer_id_case_sensitive -%}
+        trim({{ expression }})
+    {%- else -%}
+        lower(trim({{ expression }}))
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro rfm_sql_string_list(values) %}
+    {#- Comma-separated SQL literals; an empty list becomes a value no export uses, so `in (...)` stays valid SQL. -#}
+    {%- set literals = [] -%}
+    {%- for value in values -%}
+        {%- do literals.append(rfm_lifecycle.rfm_sql_string(value)) -%}
+    {%- endfor -%}
+    {{ return((literals | join(', ')) or "'(none)'") }}
+{% endmacro %}

@@ -1,6 +1,10 @@
 {%- set settings = rfm_lifecycle.rfm_settings() -%}
 
-{#- One row: the as-of date of this run and the first day of the look-back window. -#}
+{#- Default: the latest valid order date, so a rerun on the same data gives the same result. -#}
+{%- set as_of_date = rfm_lifecycle.rfm_date_literal(settings.as_of_date) if settings.as_of_date is not none
+    else 'max(case when is_order then order_date end)' -%}
+
+{#- One row: the as-of date of this run and the first days of the look-back and trailing periods. -#}
 
 with
 
@@ -13,12 +17,7 @@ orders as (
 resolved as (
 
     select
-        {% if settings.as_of_date is not none -%}
-        {{ rfm_lifecycle.rfm_date_literal(settings.as_of_date) }} as as_of_date,
-        {%- else -%}
-        -- Default: the latest valid order date, so a rerun on the same data gives the same result.
-        max(case when is_order then order_date end) as as_of_date,
-        {%- endif %}
+        {{ as_of_date }} as as_of_date,
         {{ settings.lookback_days }} as lookback_days
 
     from orders
@@ -30,8 +29,8 @@ final as (
     select
         as_of_date,
         -- First day inside the window: a 730-day window ending on the as-of date starts 729 days earlier.
-        cast({{ dbt.dateadd('day', 1 - settings.lookback_days, 'as_of_date') }} as date) as window_start_date,
-        cast({{ dbt.dateadd('day', 1 - settings.trailing_revenue_days, 'as_of_date') }} as date)
+        {{ rfm_lifecycle.rfm_add_days('as_of_date', 1 - settings.lookback_days) }} as window_start_date,
+        {{ rfm_lifecycle.rfm_add_days('as_of_date', 1 - settings.trailing_revenue_days) }}
             as trailing_start_date,
         lookback_days
 

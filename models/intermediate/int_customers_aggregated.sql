@@ -44,7 +44,7 @@ orders_flagged as (
     select
         *,
         -- Inside the look-back window that ends on the customer's last order: the basis of their tier.
-        order_date > cast({{ dbt.dateadd('day', -settings.lookback_days, 'customer_last_order_date') }} as date)
+        order_date > {{ rfm_lifecycle.rfm_add_days('customer_last_order_date', -settings.lookback_days) }}
             as is_in_tier_window
 
     from orders_as_of
@@ -126,7 +126,7 @@ final as (
         all_customers.customer_id,
         all_customers.first_order_date,
         all_customers.last_order_date,
-        {{ dbt.datediff('all_customers.last_order_date', 'as_of.as_of_date', 'day') }} as recency_days,
+        {{ rfm_lifecycle.rfm_days_between('all_customers.last_order_date', 'as_of.as_of_date') }} as recency_days,
         cast(all_customers.frequency as {{ dbt.type_int() }}) as frequency,
         cast(all_customers.tier_frequency as {{ dbt.type_int() }}) as tier_frequency,
         cast(all_customers.monetary as decimal(38, 2)) as monetary,
@@ -135,12 +135,12 @@ final as (
         cast(all_customers.window_revenue as decimal(38, 2)) as window_revenue,
         cast(all_customers.trailing_revenue as decimal(38, 2)) as trailing_revenue,
         all_customers.refund_records > 0 as has_refunds,
-        {{ dbt.datediff('all_customers.first_order_date', 'all_customers.last_order_date', 'day') }}
+        {{ rfm_lifecycle.rfm_days_between('all_customers.first_order_date', 'all_customers.last_order_date') }}
             as order_span_days,
         case
             when all_customers.lifetime_orders >= 2 then
                 {{ rfm_lifecycle.rfm_rounded_ratio(
-                    dbt.datediff('all_customers.first_order_date', 'all_customers.last_order_date', 'day'),
+                    rfm_lifecycle.rfm_days_between('all_customers.first_order_date', 'all_customers.last_order_date'),
                     'all_customers.lifetime_orders - 1', 1) }}
         end as typical_interval_days,
         as_of.as_of_date

@@ -43,7 +43,7 @@ segmented as (
             'customers.lifetime_orders', 'customers.frequency', 'customers.tier_frequency',
             'customers.recency_days', 'customers.order_span_days', 'customers.has_refunds', 'thresholds') }}
             as lifecycle_segment,
-        cast({{ dbt.dateadd('day', 'thresholds.lookback_days', 'customers.last_order_date') }} as date)
+        {{ rfm_lifecycle.rfm_add_days('customers.last_order_date', 'thresholds.lookback_days') }}
             as window_empty_date
 
     from customers
@@ -62,7 +62,7 @@ candidate_dates as (
     {% for days in days_after_last_order -%}
     select
         segmented.customer_id,
-        cast({{ dbt.dateadd('day', days ~ ' + 1', 'segmented.last_order_date') }} as date) as candidate_date
+        {{ rfm_lifecycle.rfm_add_days('segmented.last_order_date', days ~ ' + 1') }} as candidate_date
     from segmented
     cross join thresholds
     where segmented.lifecycle_segment not in ('prospect', 'lost')
@@ -88,7 +88,7 @@ candidates_evaluated as (
             'segmented.lifetime_orders',
             'case when candidate_dates.candidate_date >= segmented.window_empty_date then 0 else segmented.frequency end',
             'segmented.tier_frequency',
-            dbt.datediff('segmented.last_order_date', 'candidate_dates.candidate_date', 'day'),
+            rfm_lifecycle.rfm_days_between('segmented.last_order_date', 'candidate_dates.candidate_date'),
             'segmented.order_span_days',
             'segmented.has_refunds',
             'thresholds') }} as projected_segment
@@ -144,7 +144,7 @@ final as (
         segmented.lifecycle_segment,
         first_changes.next_segment_if_no_order,
         first_changes.next_transition_date,
-        {{ dbt.datediff('segmented.as_of_date', 'first_changes.next_transition_date', 'day') }}
+        {{ rfm_lifecycle.rfm_days_between('segmented.as_of_date', 'first_changes.next_transition_date') }}
             as days_until_transition,
         segmented.as_of_date
 

@@ -48,9 +48,9 @@ orders_sequenced as (
         row_number() over (
             partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
         ) as order_number,
-        {{ dbt.datediff(
-            'lag(orders.order_date) over (partition by orders.customer_id order by orders.order_date asc, orders.order_id asc)',
-            'orders.order_date', 'day') }} as gap_days
+        lag(orders.order_date) over (
+            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
+        ) as previous_order_date
 
     from orders
     inner join as_of
@@ -59,9 +59,23 @@ orders_sequenced as (
 
 ),
 
+order_gaps as (
+
+    select
+        customer_id,
+        order_date,
+        is_in_window,
+        order_number,
+        {{ rfm_lifecycle.rfm_days_between('previous_order_date', 'order_date') }} as gap_days
+
+    from orders_sequenced
+
+),
+
 loyal_auto as (
 
-    {{ rfm_lifecycle.rfm_percentile_disc('customers', 'tier_frequency', settings.auto_loyal_percentile, 'tier_frequency >= 2') }}
+    {{ rfm_lifecycle.rfm_percentile_disc(
+        'customers', 'tier_frequency', settings.auto_loyal_percentile, 'tier_frequency >= 2') }}
 
 ),
 
@@ -87,25 +101,25 @@ loyal_resolved as (
 window_gaps as (
 
     select
-        orders_sequenced.gap_days,
+        order_gaps.gap_days,
         case
             when customers.tier_frequency >= loyal_resolved.loyal_min_orders then 'loyal' else 'regular'
         end as frequency_tier
 
-    from orders_sequenced
+    from order_gaps
     inner join customers
-        on orders_sequenced.customer_id = customers.customer_id
+        on order_gaps.customer_id = customers.customer_id
     cross join loyal_resolved
     where
-        orders_sequenced.is_in_window
-        and orders_sequenced.gap_days is not null
+        order_gaps.is_in_window
+        and order_gaps.gap_days is not null
 
 ),
 
 second_order_gaps as (
 
     select gap_days
-    from orders_sequenced
+    from order_gaps
     where order_number = 2
 
 ),
@@ -135,8 +149,6 @@ lost_auto as (
     {{ rfm_lifecycle.rfm_percentile_disc('window_gaps', 'gap_days', settings.auto_lost_percentile) }}
 
 ),
-
-
 
 days_resolved as (
 
@@ -209,8 +221,8 @@ final as (
         cast({{ fixed.lost_days }} as {{ dbt.type_int() }}) as lost_days,
         'fixed' as lost_days_method,
         {%- endif %}
-        cast({{ 'days_resolved.lost_days_sample_size' if fixed.lost_days == 'auto' else 'null' }} as {{ dbt.type_int() }})
-            as lost_days_sample_size,
+        {%- set lost_sample = 'days_resolved.lost_days_sample_size' if fixed.lost_days == 'auto' else 'null' %}
+        cast({{ lost_sample }} as {{ dbt.type_int() }}) as lost_days_sample_size,
         {{ rfm_lifecycle.rfm_sql_string(settings.inactivity_mode) }} as inactivity_mode,
         cast({{ (settings.cycle_multiplier | float * 100) | round | int }} as {{ dbt.type_int() }})
             as cycle_multiplier_percent,

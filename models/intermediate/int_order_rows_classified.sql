@@ -1,4 +1,5 @@
 {%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set excluded_statuses = rfm_lifecycle.rfm_sql_string_list(settings.excluded_statuses) -%}
 
 {#-
     Every source row gets exactly one fate here, which the accounting test and
@@ -27,22 +28,15 @@ validated as (
             when customer_id is null then 'missing customer_id'
             when nullif(trim(source_order_date), '') is null then 'missing order_date'
             when order_date is null then 'unparseable order_date'
-            when order_date < {{ rfm_lifecycle.rfm_date_literal(settings.min_order_date) }}
+            when
+                order_date < {{ rfm_lifecycle.rfm_date_literal(settings.min_order_date) }}
                 or order_date > {{ rfm_lifecycle.rfm_date_literal(settings.max_order_date) }}
                 then 'order_date out of range'
             when nullif(trim(source_amount), '') is null then 'missing amount'
             when amount is null then 'unparseable amount'
             when nullif(trim(source_margin), '') is not null and margin is null then 'unparseable margin'
         end as validation_reason,
-        {% if settings.excluded_statuses | length > 0 -%}
-        coalesce(status in (
-            {%- for status in settings.excluded_statuses -%}
-                {{ rfm_lifecycle.rfm_sql_string(status) }}{{ ", " if not loop.last }}
-            {%- endfor -%}
-        ), false) as is_excluded_status
-        {%- else -%}
-        false as is_excluded_status
-        {%- endif %}
+        coalesce(status in ({{ excluded_statuses }}), false) as is_excluded_status
 
     from order_rows
 
@@ -55,7 +49,8 @@ conflicts_checked as (
         *,
         case
             when validation_reason is null and not is_excluded_status
-                then min(customer_id) over (partition by order_id, validation_reason, is_excluded_status)
+                then
+                    min(customer_id) over (partition by order_id, validation_reason, is_excluded_status)
                     <> max(customer_id) over (partition by order_id, validation_reason, is_excluded_status)
             else false
         end as has_customer_conflict

@@ -38,9 +38,9 @@ final as (
         customer_id,
         order_date,
         net_amount,
-        coalesce(net_margin, 0) as net_margin,
         source_rows,
         refund_lines,
+        coalesce(net_margin, 0) as net_margin,
         net_amount > 0 as is_order
 
     from netted

@@ -1,5 +1,20 @@
 {%- set settings = rfm_lifecycle.rfm_settings() -%}
 
+{%- set rows = [
+    ('loyal_min_orders', 'orders', 'loyal_min_orders', 'Orders in the window from which a repeat customer is loyal.'),
+    ('new_customer_days', 'days', 'new_customer_days', 'Days after the first order during which a one-order customer is new; one day later they are one-time.'),
+    ('inactive_days_regular', 'days', 'inactive_days_regular', 'Days without an order after which a regular customer is inactive (the upper bound in cycle mode).'),
+    ('inactive_days_loyal', 'days', 'inactive_days_loyal', 'Days without an order after which a loyal customer is inactive (the upper bound in cycle mode).'),
+    ('lost_days', 'days', 'lost_days', 'Days without an order after which any customer is lost.'),
+] -%}
+{%- set settings_rows = [
+    ('cycle_multiplier', 'thresholds.cycle_multiplier_percent / 100.0', 'x interval', 'In cycle mode: inactive after this many times the customer\'s mean days between orders.'),
+    ('cycle_min_days', 'thresholds.cycle_min_days', 'days', 'In cycle mode: the customer\'s own threshold is never shorter than this.'),
+    ('lookback_days', 'thresholds.lookback_days', 'days', 'Length of the window for frequency and monetary, ending on the as-of date.'),
+    ('score_buckets', 'thresholds.score_buckets', 'buckets', 'R, F and M scores run from 1 to this; the highest is the best.'),
+    ('trailing_revenue_days', 'thresholds.trailing_revenue_days', 'days', 'Period of the trailing revenue behind revenue at risk and upgrade potential.'),
+] -%}
+
 {#- Every threshold and setting in force for this run, one row each, with how it was set. -#}
 
 with
@@ -10,13 +25,6 @@ thresholds as (
 
 ),
 
-{%- set rows = [
-    ('loyal_min_orders', 'orders', 'loyal_min_orders', 'Orders in the window from which a repeat customer is loyal.'),
-    ('new_customer_days', 'days', 'new_customer_days', 'Days after the first order during which a one-order customer is new; one day later they are one-time.'),
-    ('inactive_days_regular', 'days', 'inactive_days_regular', 'Days without an order after which a regular customer is inactive (the upper bound in cycle mode).'),
-    ('inactive_days_loyal', 'days', 'inactive_days_loyal', 'Days without an order after which a loyal customer is inactive (the upper bound in cycle mode).'),
-    ('lost_days', 'days', 'lost_days', 'Days without an order after which any customer is lost.'),
-] -%}
 
 threshold_rows as (
 
@@ -24,8 +32,8 @@ threshold_rows as (
     select
         '{{ name }}' as threshold_name,
         cast(thresholds.{{ column }} as decimal(18, 2)) as threshold_value,
-        '{{ unit }}' as unit,
-        thresholds.{{ column }}_method as method,
+        '{{ unit }}' as value_unit,
+        thresholds.{{ column }}_method as set_by,
         cast(thresholds.{{ column }}_sample_size as {{ dbt.type_int() }}) as sample_size,
         {{ rfm_lifecycle.rfm_sql_string(var(name) | string) }} as configured_value,
         {{ rfm_lifecycle.rfm_sql_string(rule) }} as rule_description,
@@ -36,19 +44,12 @@ threshold_rows as (
     union all
 
     {% endfor -%}
-    {%- set settings_rows = [
-        ('cycle_multiplier', 'thresholds.cycle_multiplier_percent / 100.0', 'x interval', 'In cycle mode: inactive after this many times the customer\'s mean days between orders.'),
-        ('cycle_min_days', 'thresholds.cycle_min_days', 'days', 'In cycle mode: the customer\'s own threshold is never shorter than this.'),
-        ('lookback_days', 'thresholds.lookback_days', 'days', 'Length of the window for frequency and monetary, ending on the as-of date.'),
-        ('score_buckets', 'thresholds.score_buckets', 'buckets', 'R, F and M scores run from 1 to this; the highest is the best.'),
-        ('trailing_revenue_days', 'thresholds.trailing_revenue_days', 'days', 'Period of the trailing revenue behind revenue at risk and upgrade potential.'),
-    ] -%}
     {%- for name, expression, unit, rule in settings_rows %}
     select
         '{{ name }}' as threshold_name,
         cast({{ expression }} as decimal(18, 2)) as threshold_value,
-        '{{ unit }}' as unit,
-        'fixed' as method,
+        '{{ unit }}' as value_unit,
+        'fixed' as set_by,
         cast(null as {{ dbt.type_int() }}) as sample_size,
         {{ rfm_lifecycle.rfm_sql_string(var(name) | string) }} as configured_value,
         {{ rfm_lifecycle.rfm_sql_string(rule) }} as rule_description,
@@ -61,8 +62,8 @@ threshold_rows as (
     select
         'inactivity_mode' as threshold_name,
         cast(null as decimal(18, 2)) as threshold_value,
-        thresholds.inactivity_mode as unit,
-        'fixed' as method,
+        thresholds.inactivity_mode as value_unit,
+        'fixed' as set_by,
         cast(null as {{ dbt.type_int() }}) as sample_size,
         thresholds.inactivity_mode as configured_value,
         'tier: inactive after the tier threshold; cycle: after skipping the customer''s own order cycle.'
@@ -78,8 +79,8 @@ final as (
     select
         cast(threshold_name as {{ dbt.type_string() }}) as threshold_name,
         threshold_value,
-        cast(unit as {{ dbt.type_string() }}) as unit,
-        cast(method as {{ dbt.type_string() }}) as method,
+        cast(value_unit as {{ dbt.type_string() }}) as value_unit,
+        cast(set_by as {{ dbt.type_string() }}) as set_by,
         sample_size,
         cast(configured_value as {{ dbt.type_string() }}) as configured_value,
         cast(rule_description as {{ dbt.type_string() }}) as rule_description,

@@ -19,8 +19,11 @@ thresholds as (
 
 scores as (
 
-    {% for score in range(1, buckets + 1) -%}
-    select {{ score }} as score{{ "\n    union all\n    " if not loop.last }}
+    {%- for score in range(1, buckets + 1) %}
+    select {{ score }} as score
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
     {%- endfor %}
 
 ),

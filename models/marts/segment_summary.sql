@@ -64,11 +64,11 @@ segments as (
         action_paths.action,
         action_paths.channel,
         action_paths.trigger,
+        segment_totals.avg_monetary,
+        segment_totals.avg_recency_days,
         coalesce(segment_totals.customers, 0) as customers,
         coalesce(segment_totals.revenue, 0) as revenue,
         coalesce(segment_totals.trailing_revenue, 0) as trailing_revenue,
-        segment_totals.avg_monetary,
-        segment_totals.avg_recency_days,
         coalesce(segment_totals.revenue_at_risk, 0) as revenue_at_risk
 
     from action_paths

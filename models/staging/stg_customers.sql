@@ -1,14 +1,14 @@
-{%- if rfm_lifecycle.rfm_customers_source_enabled() -%}
-    {%- set customers_relation = rfm_lifecycle.rfm_input_relation('customers') -%}
-    {%- set columns = rfm_lifecycle.rfm_input_columns(
-        'customers', customers_relation, required=['customer_id'], optional=[]
-    ) -%}
-{%- endif -%}
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{#- Without a customers source there are no prospects; an empty relation keeps the DAG the same. -#}
+{%- set is_enabled = rfm_lifecycle.rfm_customers_source_enabled() -%}
+{%- set empty_relation = "(select cast(null as " ~ dbt.type_string() ~ ") as customer_id where 1 = 0) as none_known"
+-%}
+{%- set customers_relation = rfm_lifecycle.rfm_input_relation('customers') if is_enabled else empty_relation -%}
+{%- set columns = rfm_lifecycle.rfm_input_columns(
+    'customers', customers_relation, required=['customer_id'], optional=[]
+) if is_enabled else {'customer_id': 'customer_id'} -%}
 
 with
 
-{% if rfm_lifecycle.rfm_customers_source_enabled() -%}
 source as (
 
     select * from {{ customers_relation }}
@@ -21,25 +21,12 @@ renamed as (
     from source
 
 ),
-{%- else -%}
-renamed as (
-
-    -- No customers source configured: no prospects, an empty model keeps the DAG the same.
-    select cast(null as {{ dbt.type_string() }}) as source_customer_id
-    where 1 = 0
-
-),
-{%- endif %}
 
 cleaned as (
 
     select
         source_customer_id,
-        {% if settings.customer_id_case_sensitive -%}
-        nullif(trim(source_customer_id), '') as customer_id
-        {%- else -%}
-        nullif(lower(trim(source_customer_id)), '') as customer_id
-        {%- endif %}
+        nullif({{ rfm_lifecycle.rfm_normalized_customer_id('source_customer_id') }}, '') as customer_id
 
     from renamed
 

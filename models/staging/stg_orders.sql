@@ -5,6 +5,11 @@
     required=['order_id', 'customer_id', 'order_date', 'amount'],
     optional=['status', 'margin', 'line_id'],
 ) -%}
+{%- set source_columns = [] -%}
+{%- for key in ['order_id', 'customer_id', 'order_date', 'amount', 'status', 'margin', 'line_id'] -%}
+    {%- do source_columns.append(
+        'cast(' ~ (columns[key] or 'null') ~ ' as ' ~ dbt.type_string() ~ ') as source_' ~ key) -%}
+{%- endfor %}
 
 with
 
@@ -18,13 +23,7 @@ renamed as (
 
     -- Original values as text, so a rejected row can be shown exactly as it arrived.
     select
-        {%- for key in ['order_id', 'customer_id', 'order_date', 'amount', 'status', 'margin', 'line_id'] %}
-        {% if columns[key] is none -%}
-        cast(null as {{ dbt.type_string() }})
-        {%- else -%}
-        cast({{ columns[key] }} as {{ dbt.type_string() }})
-        {%- endif %} as source_{{ key }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ source_columns | join(',\n        ') }}
 
     from source
 
@@ -41,11 +40,7 @@ cleaned as (
         source_margin,
         source_line_id,
         nullif(trim(source_order_id), '') as order_id,
-        {% if settings.customer_id_case_sensitive -%}
-        nullif(trim(source_customer_id), '') as customer_id,
-        {%- else -%}
-        nullif(lower(trim(source_customer_id)), '') as customer_id,
-        {%- endif %}
+        nullif({{ rfm_lifecycle.rfm_normalized_customer_id('source_customer_id') }}, '') as customer_id,
         {{ rfm_lifecycle.rfm_try_cast_date('trim(source_order_date)') }} as order_date,
         {{ rfm_lifecycle.rfm_try_cast_amount('trim(source_amount)') }} as amount,
         nullif(lower(trim(source_status)), '') as status,

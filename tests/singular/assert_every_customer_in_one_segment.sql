@@ -27,8 +27,8 @@ segmented as (
 )
 
 select
-    coalesce(expected.customer_id, segmented.customer_id) as customer_id,
-    segmented.occurrences
+    segmented.occurrences,
+    coalesce(expected.customer_id, segmented.customer_id) as customer_id
 from expected
 full outer join segmented
     on expected.customer_id = segmented.customer_id

@@ -27,7 +27,13 @@ matrix as (
 
 )
 
-select *
+select
+    customers.customer_count,
+    customers.revenue,
+    customers.scored_count,
+    summary.customer_count as summary_customer_count,
+    summary.revenue as summary_revenue,
+    matrix.scored_count as matrix_scored_count
 from customers
 cross join summary
 cross join matrix

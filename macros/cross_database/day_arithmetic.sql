@@ -1,0 +1,38 @@
+{#-
+    Whole-day arithmetic on dates. dbt's dateadd/datediff go through
+    timestamps on several engines; these stay in dates, where every engine
+    agrees and the SQL stays short.
+-#}
+
+{% macro rfm_days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('rfm_days_between', 'rfm_lifecycle')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__rfm_days_between(start_date, end_date) -%}
+    {{ dbt.datediff(start_date, end_date, 'day') }}
+{%- endmacro %}
+
+{% macro duckdb__rfm_days_between(start_date, end_date) -%}
+    date_diff('day', {{ start_date }}, {{ end_date }})
+{%- endmacro %}
+
+{% macro postgres__rfm_days_between(start_date, end_date) -%}
+    ({{ end_date }} - {{ start_date }})
+{%- endmacro %}
+
+
+{% macro rfm_add_days(date_expression, days) -%}
+    {{ return(adapter.dispatch('rfm_add_days', 'rfm_lifecycle')(date_expression, days)) }}
+{%- endmacro %}
+
+{% macro default__rfm_add_days(date_expression, days) -%}
+    cast({{ dbt.dateadd('day', days, date_expression) }} as date)
+{%- endmacro %}
+
+{% macro duckdb__rfm_add_days(date_expression, days) -%}
+    ({{ date_expression }} + cast({{ days }} as integer))
+{%- endmacro %}
+
+{% macro postgres__rfm_add_days(date_expression, days) -%}
+    ({{ date_expression }} + cast({{ days }} as integer))
+{%- endmacro %}
