@@ -68,9 +68,9 @@
 {% macro rfm_normalized_customer_id(expression) -%}
     {#- Ids are trimmed; unless customer_id_case_sensitive, case is folded so 'C001' and 'c001' are one customer. -#}
     {%- if rfm_lifecycle.rfm_settings().customer_id_case_sensitive -%}
-        trim({{ expression }})
+        {{ rfm_lifecycle.rfm_trim(expression) }}
     {%- else -%}
-        lower(trim({{ expression }}))
+        lower({{ rfm_lifecycle.rfm_trim(expression) }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -2,9 +2,13 @@
 
 {#- Default: the latest valid order date, so a rerun on the same data gives the same result. -#}
 {%- set as_of_date = rfm_lifecycle.rfm_date_literal(settings.as_of_date) if settings.as_of_date is not none
-    else 'max(case when is_order then order_date end)' -%}
+    else 'latest_order_date' -%}
 
-{#- One row: the as-of date of this run and the first days of the look-back and trailing periods. -#}
+{#-
+    Exactly one row: the as-of date of this run and the first days of the
+    look-back and trailing periods. The aggregate guarantees the single row
+    also when as_of_date is set (and when there are no orders at all).
+-#}
 
 with
 
@@ -14,13 +18,21 @@ orders as (
 
 ),
 
+latest_order as (
+
+    -- Refund records are not orders: they never move the as-of date.
+    select max(case when is_order then order_date end) as latest_order_date
+    from orders
+
+),
+
 resolved as (
 
     select
         {{ as_of_date }} as as_of_date,
         {{ settings.lookback_days }} as lookback_days
 
-    from orders
+    from latest_order
 
 ),
 

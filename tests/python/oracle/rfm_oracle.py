@@ -255,20 +255,38 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date) -> list[Cl
             c.row_status, c.rejection_reason = "rejected", "order_id used by several customers"
 
     excluded = {x.strip().lower() for x in s.excluded_statuses}
+
+    def status_of(c: ClassifiedRow) -> str | None:
+        return None if _blank(c.source.status) else c.source.status.strip().lower()
+
+    def content_of(c: ClassifiedRow) -> tuple:
+        # README-open: ids compared normalised, amount and margin as numbers,
+        # the date as its trimmed text, status trimmed and lower-cased (as the
+        # contract reads status for exclusion), line id trimmed.
+        return (c.order_id, c.customer_id, c.source.order_date.strip(), c.amount, status_of(c),
+                c.margin, normalize_order_id(c.source.line_id))
+
+    for c in out:
+        if c.row_status != "rejected" and status_of(c) in excluded:
+            c.row_status = "excluded_status"
+
+    # "conflicting rows for one line_id": one line id of an order with two different
+    # rows (exact copies aside) rejects every row of the order that is not excluded.
+    versions = defaultdict(set)
+    for c in out:
+        if c.row_status == "" and not _blank(c.source.line_id):
+            versions[(c.order_id, normalize_order_id(c.source.line_id))].add(content_of(c))
+    conflicting_orders = {order_id for (order_id, _), contents in versions.items() if len(contents) > 1}
+    for c in out:
+        if c.row_status == "" and c.order_id in conflicting_orders:
+            c.row_status, c.rejection_reason = "rejected", "conflicting rows for one line_id"
+
     seen_rows = set()
     seen_orders = set()
     for c in out:
-        if c.row_status == "rejected":
+        if c.row_status in ("rejected", "excluded_status"):
             continue
-        status = None if c.source.status is None else c.source.status.strip().lower()
-        if status in excluded:
-            c.row_status = "excluded_status"
-            continue
-        # README-open: ids compared normalised, amount and margin as numbers,
-        # date, status and line id as the text read (generated duplicates are
-        # exact copies, so any reading agrees on them).
-        key = (c.order_id, c.customer_id, c.source.order_date, c.amount, c.source.status,
-               c.margin, normalize_order_id(c.source.line_id))
+        key = content_of(c)
         if key in seen_rows:
             c.row_status = "duplicate"
             continue
@@ -337,8 +355,9 @@ def ntile_tie_safe(values: list[tuple[str, object]], buckets: int, best_is_high:
 
 
 def score_letter(score: int, buckets: int) -> str:
-    # A = best (score = buckets)
-    return chr(ord("A") + buckets - score)
+    # A = best (score = buckets). README-open: the alphabet ends at 26 buckets;
+    # wider scales show the number (as the mart's column documentation says).
+    return chr(ord("A") + buckets - score) if buckets <= 26 else str(score)
 
 
 def segment_of(recency: int | None, window_orders: int, lifetime_orders: int, has_records: bool,
@@ -369,9 +388,10 @@ def compute(rows: list[SourceRow], settings: Settings, *, known_customers: list[
     netted = net_orders(classified)
 
     # As-of date: the var, or the latest valid order date in the data.
-    # README-open: "valid order date" read as the date of any kept order id
-    # (refund records included: they are valid rows with a date).
-    as_of = s.as_of_date or (max((o.order_date for o in netted), default=None))
+    # README-open, settled by "Refunds are not orders ... never counts as an
+    # order, for frequency, recency or anything else": refund records do not
+    # move the as-of date. No order at all leaves it unresolved (None).
+    as_of = s.as_of_date or max((o.order_date for o in netted if o.is_order), default=None)
 
     records_by_customer: dict[str, list[NettedOrder]] = defaultdict(list)
     if as_of is not None:
@@ -498,8 +518,11 @@ def resolve_thresholds(s: Settings, customers: dict[str, CustomerResult], as_of:
     resolve("loyal_min_orders", [c.tier_frequency for c in customers.values() if c.tier_frequency >= 2],
             s.auto_loyal_percentile, 3)
     # README-open: "customers who ordered twice" read as customers with a second order.
+    # README-open: no floor was written for new_customer_days; the fixed var's range
+    # starts at 1 and a 0 would make "new" last only the day of the order, so the
+    # README now says "at least 1" (amended with this oracle).
     resolve("new_customer_days", [(c.order_dates[1] - c.order_dates[0]).days for c in repeaters],
-            s.auto_new_customer_percentile, 0)
+            s.auto_new_customer_percentile, 1)
 
     def gaps(c: CustomerResult) -> list[int]:
         return [(later - earlier).days for earlier, later in zip(c.order_dates, c.order_dates[1:])
