@@ -6,7 +6,7 @@
 
 {% macro rfm_raise_var_error(name, value, expected) %}
     {{ exceptions.raise_compiler_error(
-        "rfm_lifecycle: var '" ~ name ~ "' is " ~ (value | string)[:80] | tojson
+        "rfm_lifecycle: var '" ~ name ~ "' is " ~ ((value | string)[:80] | tojson | replace('\\u0027', "'"))
         ~ ", expected " ~ expected ~ "."
     ) }}
 {% endmacro %}
