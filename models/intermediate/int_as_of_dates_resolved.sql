@@ -2,13 +2,9 @@
 
 {#- Default: the latest valid order date, so a rerun on the same data gives the same result. -#}
 {%- set as_of_date = rfm_lifecycle.rfm_date_literal(settings.as_of_date) if settings.as_of_date is not none
-    else 'latest_order_date' -%}
+    else '(select max(case when is_order then order_date end) from orders)' -%}
 
-{#-
-    Exactly one row: the as-of date of this run and the first days of the
-    look-back and trailing periods. The aggregate guarantees the single row
-    also when as_of_date is set (and when there are no orders at all).
--#}
+{#- One row: the as-of date of this run and the first days of the look-back and trailing periods. -#}
 
 with
 
@@ -18,21 +14,12 @@ orders as (
 
 ),
 
-latest_order as (
-
-    -- Refund records are not orders: they never move the as-of date.
-    select max(case when is_order then order_date end) as latest_order_date
-    from orders
-
-),
-
 resolved as (
 
+    -- Exactly one row, also when the input is empty.
     select
         {{ as_of_date }} as as_of_date,
         {{ settings.lookback_days }} as lookback_days
-
-    from latest_order
 
 ),
 
