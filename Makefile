@@ -38,3 +38,8 @@ test: setup demo lint build
 
 clean:
 	rm -rf target logs $(VENV) data/demo rfm_lifecycle.duckdb
+
+# Many more generated order sets for the oracle test than `make test` runs, drawn fresh each time.
+.PHONY: test-oracle-deep
+test-oracle-deep: setup demo
+	RFM_ORACLE_EXAMPLES=200 RFM_ORACLE_RANDOM=1 $(BIN)/python -m pytest tests/python/test_oracle_properties.py -q

@@ -34,7 +34,9 @@ validated as (
                 then 'order_date out of range'
             when nullif({{ rfm_lifecycle.rfm_trim('source_amount') }}, '') is null then 'missing amount'
             when amount is null then 'unparseable amount'
-            when nullif({{ rfm_lifecycle.rfm_trim('source_margin') }}, '') is not null and margin is null then 'unparseable margin'
+            when
+                nullif({{ rfm_lifecycle.rfm_trim('source_margin') }}, '') is not null and margin is null
+                then 'unparseable margin'
         end as validation_reason,
         coalesce(status in ({{ excluded_statuses }}), false) as is_excluded_status
 
@@ -82,19 +84,12 @@ lines_checked as (
     -- conflicting versions of that line, so the order's total cannot be known.
     select
         *,
-        case
-            when
-                validation_reason is null and not has_customer_conflict and not is_excluded_status
-                and line_id is not null
-                then
-                    min(line_content) over (
-                        partition by order_id, line_id, validation_reason, has_customer_conflict, is_excluded_status
-                    )
-                    <> max(line_content) over (
-                        partition by order_id, line_id, validation_reason, has_customer_conflict, is_excluded_status
-                    )
-            else false
-        end as is_conflicting_line
+        min(line_content) over (
+            partition by order_id, line_id, validation_reason, has_customer_conflict, is_excluded_status
+        ) as first_line_version,
+        max(line_content) over (
+            partition by order_id, line_id, validation_reason, has_customer_conflict, is_excluded_status
+        ) as last_line_version
 
     from line_contents
 
@@ -107,7 +102,11 @@ line_conflicts_checked as (
         *,
         case
             when validation_reason is null and not has_customer_conflict and not is_excluded_status
-                then max(case when is_conflicting_line then 1 else 0 end) over (
+                then max(
+                    case
+                        when line_id is not null and first_line_version <> last_line_version then 1 else 0
+                    end
+                ) over (
                     partition by order_id, validation_reason, has_customer_conflict, is_excluded_status
                 ) = 1
             else false
