@@ -20,7 +20,8 @@ resolved as (
         {{ as_of_date }} as as_of_date,
         {{ settings.lookback_days }} as lookback_days
 
-    from orders
+    {#- A fixed date is no aggregate: read it from one row, not from one row per order. #}
+    from {{ '(select count(*) as order_rows from orders) as one_row' if settings.as_of_date is not none else 'orders' }}
 
 ),
 
