@@ -19,10 +19,10 @@
 -#}
 {%- set percentiles = [0.5, 0.75, 0.8, 0.9, 0.95, 0.98] -%}
 {%- set groups = [
-    ('first_to_second', "order_number = 2", 'new_customer_days'),
-    ('regular', "is_in_window and frequency_tier = 'regular'", 'inactive_days_regular'),
-    ('loyal', "is_in_window and frequency_tier = 'loyal'", 'inactive_days_loyal'),
-    ('all_repeat', "is_in_window", 'lost_days'),
+    ('first_to_second', "gaps.order_number = 2", 'new_customer_days'),
+    ('regular', "gaps.is_in_window and gaps.frequency_tier = 'regular'", 'inactive_days_regular'),
+    ('loyal', "gaps.is_in_window and gaps.frequency_tier = 'loyal'", 'inactive_days_loyal'),
+    ('all_repeat', "gaps.is_in_window", 'lost_days'),
 ] %}
 
 with
@@ -106,10 +106,12 @@ thresholds_in_force as (
         '{{ group_name }}' as gap_group,
         '{{ threshold }}' as threshold_name,
         thresholds.{{ threshold }} as threshold_days,
-        (select count(*) from gaps where {{ condition }}) as gaps,
-        (select count(*) from gaps where {{ condition }} and gap_days > thresholds.{{ threshold }})
-            as gaps_beyond_threshold
-    from thresholds
+        count(*) as gaps,
+        sum(case when gaps.gap_days > thresholds.{{ threshold }} then 1 else 0 end) as gaps_beyond_threshold
+    from gaps
+    cross join thresholds
+    where {{ condition }}
+    group by thresholds.{{ threshold }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -27,8 +27,12 @@ thresholds as (
 totals as (
 
     select
-        max(second_orders_so_far) as second_orders_in_curve,
-        sum(case when curve.bucket_start_day > thresholds.new_customer_days then curve.second_orders_in_bucket else 0 end)
+        max(curve.second_orders_so_far) as second_orders_in_curve,
+        sum(
+            case
+                when curve.bucket_start_day > thresholds.new_customer_days then curve.second_orders_in_bucket else 0
+            end
+        )
             as second_orders_after_threshold
 
     from curve
@@ -49,13 +53,13 @@ final as (
         curve.is_peak,
         curve.is_knee,
         thresholds.new_customer_days,
+        totals.second_orders_in_curve,
+        totals.second_orders_after_threshold,
         case
             when curve.bucket_end_day <= thresholds.new_customer_days then 'new'
             when curve.bucket_start_day > thresholds.new_customer_days then 'one_time'
             else 'threshold inside this bucket'
-        end as segment_of_a_one_order_customer,
-        totals.second_orders_in_curve,
-        totals.second_orders_after_threshold
+        end as segment_of_a_one_order_customer
 
     from curve
     cross join thresholds

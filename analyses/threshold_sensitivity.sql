@@ -18,13 +18,13 @@
 {%- set threshold_columns = ['loyal_min_orders'] + day_thresholds -%}
 {%- set scenarios = [] -%}
 {%- for name in day_thresholds -%}
-    {%- for shift in shifts -%}
-        {%- do scenarios.append((name, -shift)) -%}
-        {%- do scenarios.append((name, shift)) -%}
-    {%- endfor -%}
+{%- for shift in shifts -%}
+{%- do scenarios.append((name, -shift)) -%}
+{%- do scenarios.append((name, shift)) -%}
+{%- endfor -%}
 {%- endfor -%}
 {%- for shift in [-2, -1, 1, 2] -%}
-    {%- do scenarios.append(('loyal_min_orders', shift)) -%}
+{%- do scenarios.append(('loyal_min_orders', shift)) -%}
 {%- endfor %}
 
 with
@@ -49,7 +49,11 @@ scenarios as (
         {{ shift }} as shift,
         thresholds.{{ name }} + {{ shift }} as moved_value,
         {%- for column in threshold_columns %}
-        thresholds.{{ column }}{{ ' + ' ~ shift if column == name else '' }} as {{ column }},
+        {% if column == name -%}
+        thresholds.{{ column }} + {{ shift }} as {{ column }},
+        {%- else -%}
+        thresholds.{{ column }},
+        {%- endif %}
         {%- endfor %}
         thresholds.inactivity_mode,
         thresholds.cycle_multiplier_percent,
@@ -113,7 +117,7 @@ final as (
 
     select
         moves.*,
-        sum(customers) over (partition by threshold_name, shift) as customers_moving
+        sum(moves.customers) over (partition by moves.threshold_name, moves.shift) as customers_moving
 
     from moves
 

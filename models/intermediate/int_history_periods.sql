@@ -14,8 +14,8 @@
 ] -%}
 {%- set fingerprint_sql = ["'grain=" ~ history.period_grain ~ ";monetary=" ~ settings.monetary_measure ~ "'"] -%}
 {%- for name, expression in fingerprint_parts -%}
-    {%- do fingerprint_sql.extend(["';" ~ name ~ "='", 'cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ')']) -%}
-{%- endfor -%}
+{%- do fingerprint_sql.extend(["';" ~ name ~ "='", 'cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ')']) -%}
+{%- endfor %}
 
 {#-
     The period ends of segment_history: period 1 to history_periods, the last

@@ -125,7 +125,7 @@ buckets_at_risk as (
 
     from bucket_numbers
     left join risk_ends
-        on risk_ends.last_bucket_at_risk >= bucket_numbers.bucket_number
+        on bucket_numbers.bucket_number <= risk_ends.last_bucket_at_risk
     group by bucket_numbers.bucket_number
 
 ),
@@ -134,13 +134,16 @@ buckets_repeated as (
 
     select
         bucket_numbers.bucket_number,
-        coalesce(sum(case when second_orders.second_order_bucket = bucket_numbers.bucket_number
-            then second_orders.customers else 0 end), 0) as second_orders_in_bucket,
+        coalesce(sum(case
+            when second_orders.second_order_bucket = bucket_numbers.bucket_number
+                then second_orders.customers
+            else 0
+        end), 0) as second_orders_in_bucket,
         coalesce(sum(second_orders.customers), 0) as second_orders_so_far
 
     from bucket_numbers
     left join second_orders
-        on second_orders.second_order_bucket <= bucket_numbers.bucket_number
+        on bucket_numbers.bucket_number >= second_orders.second_order_bucket
     group by bucket_numbers.bucket_number
 
 ),
@@ -196,7 +199,8 @@ buckets_compared as (
         -- rate <= kept share x peak rate, cross-multiplied: whole numbers only.
         case
             when buckets_counted.customers_at_risk = 0 then 0
-            when 1000 * buckets_counted.second_orders_in_bucket * peak.peak_customers_at_risk
+            when
+                1000 * buckets_counted.second_orders_in_bucket * peak.peak_customers_at_risk
                 <= {{ kept_permille }} * peak.peak_second_orders * buckets_counted.customers_at_risk
                 then 0
             else 1

@@ -50,31 +50,40 @@ run_settings as (
 
 ),
 
-{% if is_incremental() %}
+{% if is_incremental() -%}
 built_periods as (
 
     select distinct period_end_date from {{ this }}
 
 ),
 
-{% endif %}
+{% endif -%}
+first_period_to_build as (
+
+    {% if is_incremental() -%}
+    -- The first period end missing from the table; nothing when none is missing.
+    select min(periods.period_end_date) as period_end_date
+    from periods
+    left join built_periods
+        on periods.period_end_date = built_periods.period_end_date
+    where
+        periods.is_reported
+        and built_periods.period_end_date is null
+    {%- else -%}
+    select min(period_end_date) as period_end_date
+    from periods
+    where is_reported
+    {%- endif %}
+
+),
+
 periods_to_build as (
 
     select periods.*
     from periods
-    where
-        periods.is_reported
-        {%- if is_incremental() %}
-        and periods.period_end_date >= (
-            select min(missing.period_end_date)
-            from periods as missing
-            left join built_periods
-                on missing.period_end_date = built_periods.period_end_date
-            where
-                missing.is_reported
-                and built_periods.period_end_date is null
-        )
-        {%- endif %}
+    inner join first_period_to_build
+        on periods.period_end_date >= first_period_to_build.period_end_date
+    where periods.is_reported
 
 ),
 
@@ -84,14 +93,14 @@ customer_states as (
     select
         customer_id,
         period_end_date as state_start_date,
-        lead(period_end_date) over (
-            partition by customer_id order by period_end_date asc
-        ) as next_state_start_date,
-        row_number() over (partition by customer_id order by period_end_date asc) = 1 as is_first_state,
         orders as orders_in_period,
         window_orders_change,
         refund_records as refund_records_in_period,
         net_amount as revenue_in_period,
+        lead(period_end_date) over (
+            partition by customer_id order by period_end_date asc
+        ) as next_state_start_date,
+        row_number() over (partition by customer_id order by period_end_date asc) = 1 as is_first_state,
         sum(orders) over (
             partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
         ) as lifetime_orders,
@@ -146,7 +155,7 @@ state_periods as (
     from customer_states
     inner join periods_to_build
         on
-            periods_to_build.period_end_date >= customer_states.state_start_date
+            customer_states.state_start_date <= periods_to_build.period_end_date
             and periods_to_build.period_end_date < coalesce(
                 customer_states.next_state_start_date, {{ rfm_lifecycle.rfm_date_literal('9999-12-31') }}
             )
@@ -161,14 +170,17 @@ scored as (
         state_start_date,
         period_end_date,
         recency_days,
-        case when has_orders then
-            {{ rfm_lifecycle.rfm_tie_safe_ntile('recency_days desc', buckets, 'period_end_date, has_orders') }}
+        case
+            when has_orders then
+                {{ rfm_lifecycle.rfm_tie_safe_ntile('recency_days desc', buckets, 'period_end_date, has_orders') }}
         end as r_score,
-        case when has_orders then
-            {{ rfm_lifecycle.rfm_tie_safe_ntile('frequency asc', buckets, 'period_end_date, has_orders') }}
+        case
+            when has_orders then
+                {{ rfm_lifecycle.rfm_tie_safe_ntile('frequency asc', buckets, 'period_end_date, has_orders') }}
         end as f_score,
-        case when has_orders then
-            {{ rfm_lifecycle.rfm_tie_safe_ntile('monetary asc', buckets, 'period_end_date, has_orders') }}
+        case
+            when has_orders then
+                {{ rfm_lifecycle.rfm_tie_safe_ntile('monetary asc', buckets, 'period_end_date, has_orders') }}
         end as m_score
 
     from state_periods
@@ -184,16 +196,16 @@ measured as (
         scored.r_score,
         scored.f_score,
         scored.m_score,
-        customer_states.is_first_state and scored.period_end_date = customer_states.state_start_date
-            as is_first_period,
         customer_states.first_order_date,
         customer_states.last_order_date,
         scored.recency_days,
         customer_states.frequency,
-        customer_states.lifetime_orders - customer_states.orders_before_tier_window as tier_frequency,
         customer_states.monetary,
         customer_states.lifetime_orders,
         customer_states.lifetime_revenue,
+        customer_states.is_first_state and scored.period_end_date = customer_states.state_start_date
+            as is_first_period,
+        customer_states.lifetime_orders - customer_states.orders_before_tier_window as tier_frequency,
         customer_states.refund_records > 0 as has_refunds,
         {{ rfm_lifecycle.rfm_days_between('customer_states.first_order_date', 'customer_states.last_order_date') }}
             as order_span_days,

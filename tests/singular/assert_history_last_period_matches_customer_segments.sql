@@ -6,11 +6,17 @@
 ] %}
 with
 
+as_of as (
+
+    select as_of_date from {{ ref('int_as_of_dates_resolved') }}
+
+),
+
 last_period as (
 
     select {{ columns | join(', ') }}
     from {{ ref('segment_history') }}
-    where period_end_date = (select as_of_date from {{ ref('int_as_of_dates_resolved') }})
+    where period_end_date in (select as_of.as_of_date from as_of)
 
 ),
 

@@ -32,6 +32,16 @@ segment_sizes as (
 
 ),
 
+known_customers as (
+
+    select
+        period_end_date,
+        sum(customers) as customers
+    from segment_sizes
+    group by period_end_date
+
+),
+
 -- Periods whose previous period end is stored too (period 1 follows the opening period, which is not).
 comparable_periods as (
 
@@ -39,8 +49,8 @@ comparable_periods as (
         periods.period_end_date,
         periods.previous_period_end_date
     from periods
-    inner join (select distinct period_end_date from history) as stored_previous
-        on periods.previous_period_end_date = stored_previous.period_end_date
+    inner join known_customers
+        on periods.previous_period_end_date = known_customers.period_end_date
 
 ),
 
@@ -60,27 +70,36 @@ expected_outflows as (
     select
         comparable_periods.period_end_date,
         'none' as segment,
-        now_known.customers - before_known.customers as customers
+        known_now.customers - known_before.customers as customers
     from comparable_periods
-    inner join (
-        select period_end_date, sum(customers) as customers from segment_sizes group by period_end_date
-    ) as now_known
-        on comparable_periods.period_end_date = now_known.period_end_date
-    inner join (
-        select period_end_date, sum(customers) as customers from segment_sizes group by period_end_date
-    ) as before_known
-        on comparable_periods.previous_period_end_date = before_known.period_end_date
+    inner join known_customers as known_now
+        on comparable_periods.period_end_date = known_now.period_end_date
+    inner join known_customers as known_before
+        on comparable_periods.previous_period_end_date = known_before.period_end_date
 
 ),
 
 actual_outflows as (
 
     select
+        transitions.period_end_date,
+        transitions.from_segment as segment,
+        sum(transitions.customers) as customers
+    from transitions
+    inner join comparable_periods
+        on transitions.period_end_date = comparable_periods.period_end_date
+    group by transitions.period_end_date, transitions.from_segment
+
+),
+
+actual_inflows as (
+
+    select
         period_end_date,
-        from_segment as segment,
+        to_segment as segment,
         sum(customers) as customers
     from transitions
-    group by period_end_date, from_segment
+    group by period_end_date, to_segment
 
 ),
 
@@ -97,10 +116,6 @@ outflow_differences as (
         on
             expected_outflows.period_end_date = actual_outflows.period_end_date
             and expected_outflows.segment = actual_outflows.segment
-    -- Only periods with a stored previous period end can be compared.
-    where coalesce(expected_outflows.period_end_date, actual_outflows.period_end_date) in (
-        select period_end_date from comparable_periods
-    )
 
 ),
 
@@ -108,22 +123,15 @@ inflow_differences as (
 
     select
         'into' as direction,
-        coalesce(segment_sizes.period_end_date, inflows.period_end_date) as period_end_date,
-        coalesce(segment_sizes.segment, inflows.segment) as segment,
+        coalesce(segment_sizes.period_end_date, actual_inflows.period_end_date) as period_end_date,
+        coalesce(segment_sizes.segment, actual_inflows.segment) as segment,
         coalesce(segment_sizes.customers, 0) as expected_customers,
-        coalesce(inflows.customers, 0) as actual_customers
+        coalesce(actual_inflows.customers, 0) as actual_customers
     from segment_sizes
-    full outer join (
-        select
-            period_end_date,
-            to_segment as segment,
-            sum(customers) as customers
-        from transitions
-        group by period_end_date, to_segment
-    ) as inflows
+    full outer join actual_inflows
         on
-            segment_sizes.period_end_date = inflows.period_end_date
-            and segment_sizes.segment = inflows.segment
+            segment_sizes.period_end_date = actual_inflows.period_end_date
+            and segment_sizes.segment = actual_inflows.segment
 
 )
 
