@@ -11,6 +11,15 @@
         'inactive_days_loyal': rfm_lifecycle.rfm_int_var('inactive_days_loyal', 1, 36500, allow_auto=true),
         'lost_days': rfm_lifecycle.rfm_int_var('lost_days', 2, 36500, allow_auto=true),
     } -%}
+    {#- Lifecycle over time: segment_history, repeat_purchase_curve and the calibration analyses. -#}
+    {%- set history = {
+        'period_grain': rfm_lifecycle.rfm_choice_var('history_period_grain', ['month', 'week', 'day']),
+        'periods': rfm_lifecycle.rfm_int_var('history_periods', 1, 5000),
+        'repeat_curve_bucket_days': rfm_lifecycle.rfm_int_var('repeat_curve_bucket_days', 1, 366),
+        'repeat_curve_buckets': rfm_lifecycle.rfm_int_var('repeat_curve_buckets', 1, 1000),
+        'repeat_curve_knee_drop': rfm_lifecycle.rfm_decimal_var('repeat_curve_knee_drop', 0.01, 0.99, 3),
+        'calibration_shift_days': rfm_lifecycle.rfm_int_list_var('calibration_shift_days', 1, 36500),
+    } -%}
     {%- set settings = {
         'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date'),
         'min_order_date': rfm_lifecycle.rfm_date_var('min_order_date') or '1900-01-01',
@@ -30,6 +39,7 @@
         'excluded_statuses': rfm_lifecycle.rfm_word_list_var('excluded_statuses'),
         'customer_id_case_sensitive': var('customer_id_case_sensitive', false),
         'thresholds': thresholds,
+        'history': history,
     } -%}
     {%- if settings.customer_id_case_sensitive is not sameas true
         and settings.customer_id_case_sensitive is not sameas false -%}
