@@ -38,3 +38,12 @@ test: setup demo lint build
 
 clean:
 	rm -rf target logs $(VENV) data/demo rfm_lifecycle.duckdb
+
+# --- Exports for CRM and mailing tools (docs/exports.md) ---------------------
+EXPORT_FOLDER ?= data/exports
+
+.PHONY: export
+export: setup demo
+	mkdir -p "$(EXPORT_FOLDER)"
+	$(BIN)/dbt build --quiet --select +tag:export --vars '{export_folder: "$(EXPORT_FOLDER)"}'
+	@echo "Export files written to $(EXPORT_FOLDER) (list: $(EXPORT_FOLDER)/manifest.csv)"

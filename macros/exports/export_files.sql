@@ -50,7 +50,15 @@
 
 {% macro duckdb__rfm_write_export_files(files_relation, contacts_relation, folder) %}
     {%- set base = (folder.rstrip('/') or '') ~ '/' -%}
-    {%- set columns = rfm_lifecycle.rfm_export_columns() -%}
+    {#-
+        DuckDB marks a Parquet column required when the table's statistics
+        show no null in it, so the schema would change with the data. The
+        CASE keeps every column optional, run after run (tested).
+    -#}
+    {%- set columns = [] -%}
+    {%- for column in rfm_lifecycle.rfm_export_columns() -%}
+        {%- do columns.append("case when customer_id is not null then " ~ column ~ " end as " ~ column) -%}
+    {%- endfor -%}
     {%- set files = run_query("select export_file from " ~ files_relation ~ " order by export_file") -%}
     {%- for export_file in files.columns[0].values() -%}
         {%- set rows_query = "select " ~ columns | join(', ') ~ " from " ~ contacts_relation

@@ -51,7 +51,8 @@ matches as (
 
     from cells
     inner join rules
-        on {{ rfm_lifecycle.rfm_segment_rule_covers('rules', 'cells.r_score', 'cells.f_score', 'cells.m_score', buckets) }}
+        on {{ rfm_lifecycle.rfm_segment_rule_covers(
+            'rules', 'cells.r_score', 'cells.f_score', 'cells.m_score', buckets) }}
 
 ),
 
