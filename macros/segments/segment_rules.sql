@@ -3,8 +3,9 @@
     score cell a named segment. How a rule reads (docs/segment_schemes.md):
 
     - A rule is written on its scheme's score_scale S (5 for the shipped
-      schemes) and applies to any score_buckets N: an actual score s counts as
-      ceil(s x S / N) on the rule's scale. With N = S that is s itself; with
+      schemes) and applies to any score_buckets N: an actual score s reads as
+      ceil(s x S / N) on the rule's scale, so rules are matched on at most S^3
+      scaled cells and every one of the N^3 actual cells maps to one of them. With N = S that is s itself; with
       N = 100 and S = 5, scores 1-20 read as 1, 21-40 as 2, ... 81-100 as 5.
       So r_min 4 means "the best two fifths" at 5, 10 or 100 buckets.
     - An empty min or max is an open end.
@@ -26,20 +27,86 @@
 {%- endmacro %}
 
 
-{% macro rfm_segment_rule_covers(rule, r_score, f_score, m_score, buckets) -%}
-    {#-
-        True when the rule (an alias of a relation with the seed's r_min ..
-        m_max and score_scale) covers the cell. ceil(s x S / N) >= min and
-        <= max, in integers: s x S > (min - 1) x N and s x S <= max x N.
-    -#}
-    {%- for dimension, score in [('r', r_score), ('f', f_score), ('m', m_score)] %}
+{% macro rfm_segment_scaled_score(score, scale, buckets) -%}
+    {#- An actual score (1..buckets) read on a rule's scale (1..scale): ceil(score x scale / buckets). -#}
+    {{ rfm_lifecycle.rfm_ceil_div('(' ~ score ~ ') * (' ~ scale ~ ')', buckets) }}
+{%- endmacro %}
+
+
+{% macro rfm_segment_rule_covers(rule, r_scaled, f_scaled, m_scaled) -%}
+    {#- True when the rule (an alias of a relation with the seed's r_min .. m_max) covers the cell, read on its scale. -#}
+    {%- for dimension, scaled in [('r', r_scaled), ('f', f_scaled), ('m', m_scaled)] %}
     {%- if not loop.first %}
         and {% endif -%}
-        ({{ rule }}.{{ dimension }}_min is null
-            or {{ score }} * {{ rule }}.score_scale > ({{ rule }}.{{ dimension }}_min - 1) * {{ buckets }})
-        and ({{ rule }}.{{ dimension }}_max is null
-            or {{ score }} * {{ rule }}.score_scale <= {{ rule }}.{{ dimension }}_max * {{ buckets }})
+        ({{ rule }}.{{ dimension }}_min is null or {{ scaled }} >= {{ rule }}.{{ dimension }}_min)
+        and ({{ rule }}.{{ dimension }}_max is null or {{ scaled }} <= {{ rule }}.{{ dimension }}_max)
     {%- endfor %}
+{%- endmacro %}
+
+
+{% macro rfm_segment_scaled_cells(rules, buckets, scheme_column) -%}
+    {#-
+        CTEs shared by the rule check and int_segment_cells_assigned:
+          scale_steps   every actual score 1..buckets per scheme, read on the scheme's scale
+          scaled_cells  every combination of those read values per scheme (at most scale^3)
+          actual_cells  every one of the buckets^3 actual cells per scheme, with its scaled cell
+        `rules` is a CTE with the scheme column, score_scale and r_min .. m_max.
+    -#}
+    scores as (
+        {{ rfm_lifecycle.rfm_score_series(buckets) }}
+    ),
+
+    schemes as (
+        select distinct
+            {{ scheme_column }} as scheme_name,
+            score_scale
+        from {{ rules }}
+    ),
+
+    scale_steps as (
+        select
+            schemes.scheme_name,
+            scores.score,
+            {{ rfm_lifecycle.rfm_segment_scaled_score('scores.score', 'schemes.score_scale', buckets) }} as scaled_score
+        from schemes
+        cross join scores
+    ),
+
+    scaled_values as (
+        select distinct
+            scheme_name,
+            scaled_score
+        from scale_steps
+    ),
+
+    scaled_cells as (
+        select
+            r_values.scheme_name,
+            r_values.scaled_score as r_scaled,
+            f_values.scaled_score as f_scaled,
+            m_values.scaled_score as m_scaled
+        from scaled_values as r_values
+        inner join scaled_values as f_values
+            on r_values.scheme_name = f_values.scheme_name
+        inner join scaled_values as m_values
+            on r_values.scheme_name = m_values.scheme_name
+    ),
+
+    actual_cells as (
+        select
+            r_steps.scheme_name,
+            r_steps.score as r_score,
+            f_steps.score as f_score,
+            m_steps.score as m_score,
+            r_steps.scaled_score as r_scaled,
+            f_steps.scaled_score as f_scaled,
+            m_steps.scaled_score as m_scaled
+        from scale_steps as r_steps
+        inner join scale_steps as f_steps
+            on r_steps.scheme_name = f_steps.scheme_name
+        inner join scale_steps as m_steps
+            on r_steps.scheme_name = m_steps.scheme_name
+    )
 {%- endmacro %}
 
 
@@ -181,9 +248,9 @@
 
 {% macro rfm_segment_rule_cell_problems(rules_relation, buckets) %}
     {#-
-        Every cell of every scheme checked: one row per kind of problem
-        (a gap, or an overlap of two rules with one priority) with the first
-        cell it hits and how many cells it hits.
+        Every actual cell of every scheme checked: one row per kind of
+        problem (a gap, or an overlap of rules with one priority) with the
+        first actual cell it hits and how many actual cells it hits.
     -#}
     with
 
@@ -191,83 +258,89 @@
         select * from {{ rules_relation }}
     ),
 
-    scores as (
-        {{ rfm_lifecycle.rfm_score_series(buckets) }}
-    ),
-
-    cells as (
-        select
-            r_scores.score as r_score,
-            f_scores.score as f_score,
-            m_scores.score as m_score
-        from scores as r_scores
-        cross join scores as f_scores
-        cross join scores as m_scores
-    ),
-
-    schemes as (
-        select distinct scheme from rules
-    ),
+    {{ rfm_lifecycle.rfm_segment_scaled_cells('rules', buckets, 'scheme') }},
 
     matches as (
         select
-            rules.scheme,
+            scaled_cells.scheme_name,
+            scaled_cells.r_scaled,
+            scaled_cells.f_scaled,
+            scaled_cells.m_scaled,
             rules.priority,
-            rules.segment,
-            cells.r_score,
-            cells.f_score,
-            cells.m_score
-        from cells
+            rules.segment
+        from scaled_cells
         inner join rules
-            on {{ rfm_lifecycle.rfm_segment_rule_covers('rules', 'cells.r_score', 'cells.f_score', 'cells.m_score', buckets) }}
+            on
+                scaled_cells.scheme_name = rules.scheme
+                and {{ rfm_lifecycle.rfm_segment_rule_covers(
+                    'rules', 'scaled_cells.r_scaled', 'scaled_cells.f_scaled', 'scaled_cells.m_scaled') }}
     ),
 
     matched_cells as (
-        select distinct scheme, r_score, f_score, m_score from matches
+        select distinct scheme_name, r_scaled, f_scaled, m_scaled from matches
     ),
 
     gaps as (
         select
+            scaled_cells.scheme_name,
+            scaled_cells.r_scaled,
+            scaled_cells.f_scaled,
+            scaled_cells.m_scaled,
             'gap' as problem,
-            schemes.scheme,
-            cells.r_score,
-            cells.f_score,
-            cells.m_score,
             cast(null as {{ dbt.type_int() }}) as priority,
             cast(null as {{ dbt.type_string() }}) as first_segment,
             cast(null as {{ dbt.type_string() }}) as second_segment,
             0 as rule_count
-        from schemes
-        cross join cells
+        from scaled_cells
         left join matched_cells
             on
-                schemes.scheme = matched_cells.scheme
-                and cells.r_score = matched_cells.r_score
-                and cells.f_score = matched_cells.f_score
-                and cells.m_score = matched_cells.m_score
-        where matched_cells.scheme is null
+                scaled_cells.scheme_name = matched_cells.scheme_name
+                and scaled_cells.r_scaled = matched_cells.r_scaled
+                and scaled_cells.f_scaled = matched_cells.f_scaled
+                and scaled_cells.m_scaled = matched_cells.m_scaled
+        where matched_cells.scheme_name is null
     ),
 
     same_priority_matches as (
         select
+            scheme_name,
+            r_scaled,
+            f_scaled,
+            m_scaled,
             'overlap' as problem,
-            scheme,
-            r_score,
-            f_score,
-            m_score,
             priority,
             min(segment) as first_segment,
             max(segment) as second_segment,
             count(*) as rule_count
         from matches
-        group by scheme, r_score, f_score, m_score, priority
+        group by scheme_name, r_scaled, f_scaled, m_scaled, priority
         having count(*) > 1
     ),
 
-    problems as (
+    scaled_problems as (
         select * from gaps
         union all
         select * from same_priority_matches
+    ),
+
+    problems as (
+        select
+            scaled_problems.problem,
+            scaled_problems.scheme_name as scheme,
+            actual_cells.r_score,
+            actual_cells.f_score,
+            actual_cells.m_score,
+            scaled_problems.priority,
+            scaled_problems.first_segment,
+            scaled_problems.second_segment,
+            scaled_problems.rule_count
+        from scaled_problems
+        inner join actual_cells
+            on
+                scaled_problems.scheme_name = actual_cells.scheme_name
+                and scaled_problems.r_scaled = actual_cells.r_scaled
+                and scaled_problems.f_scaled = actual_cells.f_scaled
+                and scaled_problems.m_scaled = actual_cells.m_scaled
     ),
 
     counted as (
