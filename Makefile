@@ -43,3 +43,12 @@ clean:
 .PHONY: test-oracle-deep
 test-oracle-deep: setup demo
 	RFM_ORACLE_EXAMPLES=200 RFM_ORACLE_RANDOM=1 $(BIN)/python -m pytest tests/python/test_oracle_properties.py -q
+
+# --- Exports for CRM and mailing tools (docs/exports.md) ---------------------
+EXPORT_FOLDER ?= data/exports
+
+.PHONY: export
+export: setup demo
+	mkdir -p "$(EXPORT_FOLDER)"
+	$(BIN)/dbt build --quiet --select +tag:export --vars '{export_folder: "$(EXPORT_FOLDER)"}'
+	@echo "Export files written to $(EXPORT_FOLDER) (list: $(EXPORT_FOLDER)/manifest.csv)"

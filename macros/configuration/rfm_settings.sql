@@ -41,6 +41,12 @@
         'thresholds': thresholds,
         'history': history,
     } -%}
+    {#- Segment schemes and exports (docs/segment_schemes.md, docs/exports.md). -#}
+    {%- do settings.update({
+        'rfm_segment_scheme': rfm_lifecycle.rfm_code_var('rfm_segment_scheme'),
+        'export_folder': rfm_lifecycle.rfm_path_var('export_folder'),
+        'export_due_within_days': rfm_lifecycle.rfm_int_var('export_due_within_days', 0, 36500),
+    }) -%}
     {%- if settings.customer_id_case_sensitive is not sameas true
         and settings.customer_id_case_sensitive is not sameas false -%}
         {{ rfm_lifecycle.rfm_raise_var_error('customer_id_case_sensitive',

@@ -187,3 +187,15 @@
     {%- endif -%}
     {{ return(raw) }}
 {% endmacro %}
+
+
+{% macro rfm_code_var(name) %}
+    {#- A lower-case code (scheme names): it becomes part of SQL literals and export file names. -#}
+    {%- set raw = var(name, none) -%}
+    {%- if raw is not string or not modules.re.fullmatch('[a-z][a-z0-9_]{0,39}', raw)
+        or '__' in raw -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw,
+            "a code of lower-case letters, digits and single underscores, starting with a letter (at most 40)") }}
+    {%- endif -%}
+    {{ return(raw) }}
+{% endmacro %}
