@@ -1,8 +1,13 @@
 {%- set settings = rfm_lifecycle.rfm_settings() -%}
 
 {#- Default: the latest valid order date, so a rerun on the same data gives the same result. -#}
-{%- set as_of_date = rfm_lifecycle.rfm_date_literal(settings.as_of_date) if settings.as_of_date is not none
-    else 'max(case when is_order then order_date end)' -%}
+{%- set latest_order_date = 'max(case when is_order then order_date end)' -%}
+{#-
+    A fixed date is wrapped in an aggregate too: a bare literal over `orders`
+    gives one row per order, and every join on the as-of date multiplies.
+-#}
+{%- set as_of_date = 'coalesce(' ~ rfm_lifecycle.rfm_date_literal(settings.as_of_date) ~ ', ' ~ latest_order_date ~ ')'
+    if settings.as_of_date is not none else latest_order_date -%}
 
 {#- One row: the as-of date of this run and the first days of the look-back and trailing periods. -#}
 
