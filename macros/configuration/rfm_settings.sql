@@ -30,7 +30,16 @@
         'excluded_statuses': rfm_lifecycle.rfm_word_list_var('excluded_statuses'),
         'customer_id_case_sensitive': var('customer_id_case_sensitive', false),
         'thresholds': thresholds,
+        'orders_freshness_warn_after_days': rfm_lifecycle.rfm_int_var('orders_freshness_warn_after_days', 1, 3650),
+        'orders_freshness_error_after_days': rfm_lifecycle.rfm_int_var('orders_freshness_error_after_days', 1, 3650),
+        'orders_loaded_at_column': rfm_lifecycle.rfm_identifier_var(
+            'orders_loaded_at_column', 'column', var('orders_loaded_at_column', none)),
     } -%}
+    {%- if settings.orders_freshness_error_after_days < settings.orders_freshness_warn_after_days -%}
+        {{ rfm_lifecycle.rfm_raise_var_error('orders_freshness_error_after_days',
+            settings.orders_freshness_error_after_days,
+            'at least orders_freshness_warn_after_days (' ~ settings.orders_freshness_warn_after_days ~ ')') }}
+    {%- endif -%}
     {%- if settings.customer_id_case_sensitive is not sameas true
         and settings.customer_id_case_sensitive is not sameas false -%}
         {{ rfm_lifecycle.rfm_raise_var_error('customer_id_case_sensitive',
