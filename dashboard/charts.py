@@ -45,8 +45,9 @@ def _score_label(prefix: str, score: int, ranges: pd.DataFrame, measure: str, un
     if row.empty:
         return f"{prefix}{score}"
     low, high = float(row["min_value"].iloc[0]), float(row["max_value"].iloc[0])
-    span = f"{low:.0f}" if low == high else f"{low:.0f}–{high:.0f}"
-    return f"{prefix}{score} ({span} {unit})"
+    if low == high:
+        return f"{prefix}{score} ({low:.0f} {unit.rstrip('s') if low == 1 else unit})"
+    return f"{prefix}{score} ({low:.0f}–{high:.0f} {unit})"
 
 
 def rf_heatmap(rf_matrix: pd.DataFrame, score_ranges: pd.DataFrame) -> go.Figure:
@@ -84,11 +85,17 @@ def rf_heatmap(rf_matrix: pd.DataFrame, score_ranges: pd.DataFrame) -> go.Figure
         ("lost", ("lost",), SEGMENT_COLORS["lost"], "dash"),
     )
     for name, below, color, dash in lines:
-        xs: list[float] = []
-        ys: list[float] = []
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        previous_f_score = None
         for f_score, r_score in rf_boundary(rf_matrix, below):
+            if previous_f_score is not None and f_score != previous_f_score + 1:
+                # An empty column says nothing about the line: leave a gap rather than guess.
+                xs.append(None)
+                ys.append(None)
             xs += [f_score - 0.5, f_score + 0.5]
             ys += [r_score - 0.5, r_score - 0.5]
+            previous_f_score = f_score
         figure.add_trace(
             go.Scatter(
                 x=xs, y=ys, mode="lines", name=f"threshold: {name}",
@@ -146,6 +153,11 @@ def segment_trend_revenue(trends: pd.DataFrame) -> go.Figure:
     return _layout(figure, "Revenue in each period by segment")
 
 
+def _translucent(color: str, alpha: float = 0.35) -> str:
+    red, green, blue = (int(color[index:index + 2], 16) for index in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
 def migration_sankey(
     transitions: pd.DataFrame, from_date: dt.date, to_date: dt.date
 ) -> go.Figure:
@@ -166,6 +178,7 @@ def migration_sankey(
                 "pad": 12,
             },
             link={
+                "color": [_translucent(SEGMENT_COLORS[segment]) for segment in flows["from_segment"]],
                 "source": [sources.index(segment) for segment in flows["from_segment"]],
                 "target": [len(sources) + targets.index(segment) for segment in flows["to_segment"]],
                 "value": flows["customers"].astype(int).tolist(),
@@ -176,23 +189,29 @@ def migration_sankey(
 
 
 def repeat_curve(curve: pd.DataFrame, new_customer_days: float | None, knee_day: float | None) -> go.Figure:
+    """Bars: per bucket, the share of customers still waiting who placed their second order in it
+    (left axis). Line: the share of all first-order customers with a second order by the bucket's
+    last day (right axis, drawn on top)."""
+    starts = curve["bucket_start_day"].astype(int)
+    ends = curve["bucket_end_day"].astype(int)
     figure = go.Figure()
     figure.add_trace(
         go.Bar(
-            x=curve["bucket_end_day"].astype(int).tolist(),
-            y=curve["conditional_repeat_rate"].astype(float).tolist(),
+            x=((starts + ends + 1) / 2).tolist(),
+            width=(ends - starts + 1).tolist(),
+            y=curve["conditional_repeat_rate"].astype(float).fillna(0).tolist(),
             name="second orders / customers still waiting (per bucket)",
-            marker_color="#90caf9",
-            yaxis="y2",
+            marker={"color": "#90caf9", "line": {"color": "#ffffff", "width": 1}},
         )
     )
     figure.add_trace(
         go.Scatter(
-            x=curve["bucket_end_day"].astype(int).tolist(),
+            x=ends.tolist(),
             y=curve["cumulative_repeat_share"].astype(float).tolist(),
             name="share of first-order customers with a second order",
             mode="lines+markers",
-            line={"color": "#1e88e5", "width": 3},
+            line={"color": "#0d47a1", "width": 3},
+            yaxis="y2",
         )
     )
     if new_customer_days is not None:
@@ -207,12 +226,13 @@ def repeat_curve(curve: pd.DataFrame, new_customer_days: float | None, knee_day:
             annotation_text=f"knee: {knee_day:.0f} days", annotation_position="bottom right",
         )
     figure.update_layout(
-        xaxis={"title": "days since the first order"},
-        yaxis={"title": "cumulative repeat share", "tickformat": ".0%", "rangemode": "tozero"},
+        xaxis={"title": "days since the first order", "rangemode": "tozero"},
+        yaxis={"title": "repeat rate in the bucket", "tickformat": ".0%", "rangemode": "tozero"},
         yaxis2={
-            "title": "conditional repeat rate", "overlaying": "y", "side": "right",
+            "title": "cumulative repeat share", "overlaying": "y", "side": "right",
             "tickformat": ".0%", "rangemode": "tozero", "showgrid": False,
         },
         legend={"orientation": "h", "y": -0.2},
+        bargap=0,
     )
     return _layout(figure, "Repeat-purchase curve", height=440)

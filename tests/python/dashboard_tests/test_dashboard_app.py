@@ -186,9 +186,13 @@ def test_rf_matrix_heatmap_and_diagonal(app, sql):
     lines = {trace["name"]: trace for trace in figure["data"] if trace["type"] == "scatter"}
     for name, below in (("threshold: active | inactive", NOT_ACTIVE), ("threshold: lost", ("lost",))):
         trace = lines[name]
-        drawn = list(zip(trace["x"][::2], trace["y"][::2]))
-        assert drawn == [(f_score - 0.5, y) for f_score, y in boundary(below)]
-        assert trace["y"][::2] == trace["y"][1::2]
+        points = [(x, y) for x, y in zip(trace["x"], trace["y"]) if x is not None]
+        assert points[::2] == [(f_score - 0.5, y) for f_score, y in boundary(below)]
+        assert points[1::2] == [(f_score + 0.5, y) for f_score, y in boundary(below)]
+        # The line breaks (None) exactly where a frequency column is empty.
+        columns = [f_score for f_score, _ in boundary(below)]
+        gaps = sum(1 for left, right in zip(columns, columns[1:]) if right != left + 1)
+        assert trace["x"].count(None) == gaps
     active_line = [y for _, y in boundary(NOT_ACTIVE)]
     # The whole point of the diagonal: frequent buyers turn inactive at a higher recency score.
     assert active_line[-1] > active_line[0]
@@ -278,6 +282,7 @@ def test_repeat_purchase_curve_marks_the_new_customer_threshold(app, sql):
     assert line["x"] == [row[0] for row in rows]
     assert line["y"] == pytest.approx([float(row[1]) for row in rows])
     assert bars["y"] == pytest.approx([float(row[2] or 0) for row in rows])
+    assert line["yaxis"] == "y2"
     new_customer_days = sql(
         "select threshold_value from lifecycle_thresholds where threshold_name = 'new_customer_days'"
     )[0][0]
