@@ -42,7 +42,10 @@ ORDERS_SOURCE = AssetKey(["rfm_lifecycle", "orders"])
 # Every run writes the same DuckDB file: orchestration/dagster.yaml lets one run with this tag at a time.
 WRITER_TAGS = {"rfm_lifecycle/database": "writer"}
 # The dbt of the Python environment Dagster runs in (the project's .venv), else the one on PATH.
+# dagster-dbt's own `dbt parse` under `dagster dev` looks on PATH only, so that folder goes first.
 _BESIDE_PYTHON = Path(sys.executable).with_name("dbt")
+if _BESIDE_PYTHON.exists():
+    os.environ["PATH"] = os.pathsep.join([str(_BESIDE_PYTHON.parent), os.environ.get("PATH", "")])
 DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else (shutil.which("dbt") or "dbt")
 
 rfm_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)

@@ -67,6 +67,20 @@ def test_definitions_load_with_every_model_as_an_asset(definitions):
     assert any(check.asset_key == AssetKey(["customer_segments"]) for check in graph.asset_check_keys)
 
 
+def test_definitions_load_as_dagster_dev_loads_them(definitions):
+    """`dagster dev` re-parses the project on load and does not activate the venv: dbt is not on PATH."""
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONPATH")
+    }
+    environment.update({"PATH": "/usr/bin:/bin", "DAGSTER_IS_DEV_CLI": "1", "DBT_PROFILES_DIR": str(PROJECT_ROOT)})
+    process = subprocess.run(
+        [sys.executable, "-c", "import rfm_orchestration.definitions as d; print(len(d.defs.assets))"],
+        cwd=ORCHESTRATION, env=environment, capture_output=True, text=True, timeout=300,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    assert process.stdout.strip() == "3"
+
+
 def test_daily_schedule_builds_yesterday(definitions):
     from dagster import build_schedule_context
 
