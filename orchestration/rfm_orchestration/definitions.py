@@ -22,6 +22,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSelection,
+    BackfillPolicy,
     DailyPartitionsDefinition,
     Definitions,
     Failure,
@@ -52,6 +53,9 @@ rfm_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 rfm_project.prepare_if_dev()
 
 daily_partitions = DailyPartitionsDefinition(start_date=START_DATE, timezone="UTC")
+# One day per run: a run scores exactly one as_of_date (dagster-dbt would otherwise put a
+# whole back-fill range into one dbt invocation, which has no single as-of date).
+ONE_DAY_PER_RUN = BackfillPolicy.multi_run(max_partitions_per_run=1)
 
 
 def dbt_vars(context: AssetExecutionContext) -> list[str]:
@@ -70,6 +74,7 @@ def target_dir() -> Path:
 @asset(
     key=ORDERS_SOURCE,
     partitions_def=daily_partitions,
+    backfill_policy=ONE_DAY_PER_RUN,
     group_name="sources",
     description=(
         "The orders input, checked with `dbt source freshness` before anything is built: a stale export "
@@ -102,7 +107,12 @@ def orders_source_freshness(context: AssetExecutionContext, dbt: DbtCliResource)
     return MaterializeResult(metadata=metadata)
 
 
-@dbt_assets(manifest=rfm_project.manifest_path, project=rfm_project, partitions_def=daily_partitions)
+@dbt_assets(
+    manifest=rfm_project.manifest_path,
+    project=rfm_project,
+    partitions_def=daily_partitions,
+    backfill_policy=ONE_DAY_PER_RUN,
+)
 def rfm_lifecycle_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build", *dbt_vars(context)], context=context).stream()
 
@@ -110,6 +120,7 @@ def rfm_lifecycle_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource
 @asset(
     deps=rfm_lifecycle_dbt_assets.keys,
     partitions_def=daily_partitions,
+    backfill_policy=ONE_DAY_PER_RUN,
     group_name="docs",
     description="The single-file dbt docs site (target/static_index.html), with the marts' column descriptions.",
 )
@@ -123,7 +134,6 @@ def dbt_docs_site(context: AssetExecutionContext, dbt: DbtCliResource) -> Materi
 daily_job = define_asset_job(
     "rfm_lifecycle_daily",
     selection=AssetSelection.assets(orders_source_freshness, rfm_lifecycle_dbt_assets, dbt_docs_site),
-    partitions_def=daily_partitions,
     tags=WRITER_TAGS,
     description="Source freshness, then dbt build with as_of_date = the partition day, then the docs site.",
 )

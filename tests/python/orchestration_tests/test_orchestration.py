@@ -63,6 +63,11 @@ def test_definitions_load_with_every_model_as_an_asset(definitions):
     assert AssetKey(["rfm_lifecycle", "orders"]) in graph.get(AssetKey(["stg_orders"])).parent_keys
     docs_parents = graph.get(AssetKey(["dbt_docs_site"])).parent_keys
     assert {AssetKey([name]) for name in dbt_nodes(("model",))} <= docs_parents
+    # A back-fill runs one day per run: each run has exactly one as_of_date.
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            assert node.backfill_policy.max_partitions_per_run == 1, key
     # dbt data tests come along as asset checks.
     assert any(check.asset_key == AssetKey(["customer_segments"]) for check in graph.asset_check_keys)
 
@@ -84,7 +89,7 @@ def test_definitions_load_as_dagster_dev_loads_them(definitions):
 def test_daily_schedule_builds_yesterday(definitions):
     from dagster import build_schedule_context
 
-    schedule = definitions.defs.get_schedule_def("rfm_lifecycle_daily_schedule")
+    schedule = definitions.defs.resolve_schedule_def("rfm_lifecycle_daily_schedule")
     assert schedule.cron_schedule == "0 6 * * *"
     assert schedule.job_name == "rfm_lifecycle_daily"
     context = build_schedule_context(
@@ -92,7 +97,7 @@ def test_daily_schedule_builds_yesterday(definitions):
     )
     requests = list(schedule.evaluate_tick(context).run_requests)
     assert [request.partition_key for request in requests] == ["2026-02-28"]
-    job = definitions.defs.get_job_def("rfm_lifecycle_daily")
+    job = definitions.defs.resolve_job_def("rfm_lifecycle_daily")
     assert job.tags["rfm_lifecycle/database"] == "writer"
 
 
@@ -105,7 +110,7 @@ def test_instance_config_runs_one_writer_at_a_time():
 def test_materialises_on_the_demo_data(definitions, isolated, demo_database_path):
     from dagster import AssetKey, DagsterInstance
 
-    job = definitions.defs.get_job_def("rfm_lifecycle_daily")
+    job = definitions.defs.resolve_job_def("rfm_lifecycle_daily")
     with DagsterInstance.ephemeral() as instance:
         # The demo's last order day: the same as_of_date the demo build chose by itself.
         result = job.execute_in_process(partition_key="2025-12-31", instance=instance)
@@ -140,7 +145,7 @@ def test_stale_orders_stop_the_run_before_the_build(definitions, isolated, monke
     four_days_ago = time.time() - 4 * DAY
     os.utime(stale, (four_days_ago, four_days_ago))
     monkeypatch.setenv("RFM_DBT_VARS", json.dumps({"orders_path": str(stale)}))
-    job = definitions.defs.get_job_def("rfm_lifecycle_daily")
+    job = definitions.defs.resolve_job_def("rfm_lifecycle_daily")
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(partition_key="2025-12-31", instance=instance, raise_on_error=False)
     assert not result.success
