@@ -40,7 +40,16 @@
         'customer_id_case_sensitive': var('customer_id_case_sensitive', false),
         'thresholds': thresholds,
         'history': history,
+        'orders_freshness_warn_after_days': rfm_lifecycle.rfm_int_var('orders_freshness_warn_after_days', 1, 3650),
+        'orders_freshness_error_after_days': rfm_lifecycle.rfm_int_var('orders_freshness_error_after_days', 1, 3650),
+        'orders_loaded_at_column': rfm_lifecycle.rfm_identifier_var(
+            'orders_loaded_at_column', 'column', var('orders_loaded_at_column', none)),
     } -%}
+    {%- if settings.orders_freshness_error_after_days < settings.orders_freshness_warn_after_days -%}
+        {{ rfm_lifecycle.rfm_raise_var_error('orders_freshness_error_after_days',
+            settings.orders_freshness_error_after_days,
+            'at least orders_freshness_warn_after_days (' ~ settings.orders_freshness_warn_after_days ~ ')') }}
+    {%- endif -%}
     {#- Segment schemes and exports (docs/segment_schemes.md, docs/exports.md). -#}
     {%- do settings.update({
         'rfm_segment_scheme': rfm_lifecycle.rfm_code_var('rfm_segment_scheme'),
