@@ -2,7 +2,7 @@
 
 {#- Default: the latest valid order date, so a rerun on the same data gives the same result. -#}
 {%- set as_of_date = rfm_lifecycle.rfm_date_literal(settings.as_of_date) if settings.as_of_date is not none
-    else 'max(case when is_order then order_date end)' -%}
+    else '(select max(case when is_order then order_date end) from orders)' -%}
 
 {#- One row: the as-of date of this run and the first days of the look-back and trailing periods. -#}
 
@@ -16,11 +16,10 @@ orders as (
 
 resolved as (
 
+    -- Exactly one row, also when the input is empty.
     select
         {{ as_of_date }} as as_of_date,
         {{ settings.lookback_days }} as lookback_days
-
-    from orders
 
 ),
 

@@ -1,4 +1,4 @@
-{% test expression_is_true(model, expression, where=none) %}
+{% test expression_is_true(model, expression, column_name=none, where=none) %}
 {#- Rows for which the boolean expression is false or null. -#}
 select *
 from {{ model }}
