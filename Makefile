@@ -42,7 +42,7 @@ clean:
 	rm -rf target logs $(VENV) data/demo rfm_lifecycle.duckdb
 
 # --- Other engines and use as a package (docs/engines.md) -----------------
-# PostgreSQL (a throwaway server) and the host-project package test only.
+# The engine comparison without Spark (PostgreSQL on a throwaway server) and the package test.
 test-engines: setup demo
 	scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python/test_engines.py tests/python/test_package.py -q
 

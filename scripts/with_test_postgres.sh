@@ -4,11 +4,12 @@
 #   scripts/with_test_postgres.sh COMMAND [ARGS...]
 #
 # The server is Debian's PostgreSQL (installed with apt-get when missing),
-# created with initdb under target/postgres, run as the postgres user,
-# listening on 127.0.0.1 only, on a port of its own (RFM_TEST_PG_PORT,
-# default 54329) and stopped when the command ends, also on failure or
-# Ctrl-C. The command sees PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE,
-# which is all the `postgres` target of profiles.yml reads.
+# created with initdb in a fresh temporary folder (the postgres user must be
+# able to reach it, which a checkout under /root is not), run as the postgres
+# user, listening on 127.0.0.1 only, on a port of its own (RFM_TEST_PG_PORT,
+# default 54329), and stopped and removed when the command ends, also on
+# failure or Ctrl-C. The command sees PGHOST, PGPORT, PGUSER, PGPASSWORD and
+# PGDATABASE, which is all the `postgres` target of profiles.yml reads.
 set -euo pipefail
 
 if [[ $# -eq 0 ]]; then
@@ -16,12 +17,7 @@ if [[ $# -eq 0 ]]; then
     exit 2
 fi
 
-project_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${RFM_TEST_PG_PORT:-54329}"
-base_dir="${RFM_TEST_PG_DIR:-$project_dir/target/postgres}"
-data_dir="$base_dir/data"
-socket_dir="$base_dir/socket"
-log_file="$base_dir/server.log"
 user="rfm_ci"
 database="rfm_lifecycle"
 # A throwaway server on the loopback interface; the password only keeps the
@@ -61,12 +57,16 @@ as_postgres() {
     fi
 }
 
-if as_postgres "$pg_bin/pg_ctl" status -D "$data_dir" >/dev/null 2>&1; then
-    echo "A test server already runs in $data_dir; stop it with: $pg_bin/pg_ctl stop -D $data_dir" >&2
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "Port $port is taken (another test server?); choose another with RFM_TEST_PG_PORT." >&2
     exit 1
 fi
 
-rm -rf "$base_dir"
+base_dir="$(mktemp -d "${TMPDIR:-/tmp}/rfm_test_postgres.XXXXXX")"
+data_dir="$base_dir/data"
+socket_dir="$base_dir/socket"
+log_file="$base_dir/server.log"
+chmod 755 "$base_dir"
 mkdir -p "$data_dir" "$socket_dir"
 password_file="$base_dir/password"
 printf '%s\n' "$password" >"$password_file"
@@ -78,12 +78,14 @@ chmod 700 "$data_dir"
 # C locale: text sorts by code point, as on DuckDB and Spark.
 as_postgres "$pg_bin/initdb" --pgdata="$data_dir" --username="$user" --pwfile="$password_file" \
     --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C >"$base_dir/initdb.log" 2>&1 \
-    || { cat "$base_dir/initdb.log" >&2; exit 1; }
+    || { cat "$base_dir/initdb.log" >&2; rm -rf "$base_dir"; exit 1; }
 
 stop_server() {
     as_postgres "$pg_bin/pg_ctl" stop --pgdata="$data_dir" --mode=fast --silent >/dev/null 2>&1 || true
+    rm -rf "$base_dir"
 }
-trap stop_server EXIT INT TERM
+trap stop_server EXIT
+trap 'exit 130' INT TERM
 
 # A test server: durability settings off, they only cost time here.
 as_postgres "$pg_bin/pg_ctl" start --pgdata="$data_dir" --log="$log_file" --wait --silent \
@@ -94,7 +96,7 @@ as_postgres "$pg_bin/pg_ctl" start --pgdata="$data_dir" --log="$log_file" --wait
 as_postgres "$pg_bin/createdb" --host="$socket_dir" --port="$port" --username="$user" "$database"
 
 export PGHOST=127.0.0.1 PGPORT="$port" PGUSER="$user" PGPASSWORD="$password" PGDATABASE="$database"
-echo "Test PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on $PGHOST:$PGPORT (data in $data_dir)" >&2
+echo "Test PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on $PGHOST:$PGPORT" >&2
 status=0
 "$@" || status=$?
 exit "$status"
