@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 DEMO_ORDERS := data/demo/orders.csv
 DEMO_CUSTOMERS := data/demo/customers.csv
 
-.PHONY: setup demo run build test lint unit-python clean
+.PHONY: setup demo run build test lint unit-python clean test-engines test-spark
 
 setup: $(VENV)/.installed
 
@@ -33,8 +33,10 @@ run: build
 lint: setup demo
 	$(BIN)/sqlfluff lint models tests analyses
 
+# pytest runs under a throwaway PostgreSQL server (scripts/with_test_postgres.sh);
+# the Spark tests take minutes and run with `make test-spark`.
 test: setup demo lint build
-	$(BIN)/python -m pytest tests/python -q
+	scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python -q --ignore=tests/python/test_engine_spark.py
 
 clean:
 	rm -rf target logs $(VENV) data/demo rfm_lifecycle.duckdb
@@ -78,3 +80,13 @@ daily: setup
 	$(BIN)/dbt source freshness
 	$(BIN)/dbt build --quiet --vars '{as_of_date: "$(AS_OF_DATE)"}'
 	$(BIN)/dbt docs generate --static --quiet --vars '{as_of_date: "$(AS_OF_DATE)"}'
+
+# --- Other engines and use as a package (docs/engines.md) -----------------
+# The engine comparison without Spark (PostgreSQL on a throwaway server) and the package test.
+test-engines: setup demo
+	scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python/test_engines.py tests/python/test_package.py -q
+
+# Spark local mode: the full dbt build and the cross-engine comparison (Java 17).
+test-spark: setup demo
+	@command -v java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest tests/python/test_engine_spark.py -q

@@ -80,8 +80,17 @@
 
 
 {% macro rfm_sql_string(text) %}
-    {#- A SQL string literal; every caller passes validated text, the doubling is a second guard. -#}
+    {#- A SQL string literal; every caller passes validated text, the escaping is a second guard. -#}
+    {{ return(adapter.dispatch('rfm_sql_string', 'rfm_lifecycle')(text)) }}
+{% endmacro %}
+
+{% macro default__rfm_sql_string(text) %}
     {{ return("'" ~ (text | string | replace("'", "''")) ~ "'") }}
+{% endmacro %}
+
+{% macro spark__rfm_sql_string(text) %}
+    {#- Spark reads 'a''b' as two literals run together ('ab'); it escapes with backslashes. -#}
+    {{ return("'" ~ (text | string | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'") }}
 {% endmacro %}
 
 

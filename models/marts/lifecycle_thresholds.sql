@@ -107,8 +107,9 @@ threshold_rows as (
         'fixed' as set_by,
         cast(null as {{ dbt.type_int() }}) as sample_size,
         thresholds.inactivity_mode as configured_value,
-        'tier: inactive after the tier threshold; cycle: after skipping the customer''s own order cycle.'
-            as rule_description,
+        {{ rfm_lifecycle.rfm_sql_string(
+            "tier: inactive after the tier threshold; cycle: after skipping the customer's own order cycle."
+        ) }} as rule_description,
         thresholds.as_of_date
 
     from thresholds
