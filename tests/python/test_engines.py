@@ -124,7 +124,7 @@ def test_loader_keeps_dirty_values_as_text(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from conftest import PROJECT_DIR
+    from project_support import PROJECT_DIR
 
     subprocess.run(
         [sys.executable, str(PROJECT_DIR / "scripts" / "load_raw_tables.py"), "--target", "duckdb",

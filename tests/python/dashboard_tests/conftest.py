@@ -10,13 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from dashboard_paths import APP, PROJECT_ROOT  # noqa: E402,F401
 from history_fixture import HISTORY_DDL, add_missing_history_tables  # noqa: E402
-
-APP = PROJECT_ROOT / "dashboard" / "app.py"
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from conftest import APP
+from dashboard_paths import APP
 from history_fixture import CONTRACT_COLUMNS
 
 SECTIONS = [

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import APP, PROJECT_ROOT
+from dashboard_paths import APP, PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
