@@ -38,3 +38,19 @@ test: setup demo lint build
 
 clean:
 	rm -rf target logs $(VENV) data/demo rfm_lifecycle.duckdb
+
+# Lifecycle over time (docs/lifecycle_over_time.md) -------------------------
+.PHONY: calibrate bench-history
+HISTORY_BENCH_ORDERS ?= 2000000
+
+# The threshold calibration queries of analyses/, on the built demo database.
+calibrate: build
+	$(BIN)/dbt show --quiet --select gap_distribution_by_tier --limit 100
+	$(BIN)/dbt show --quiet --select repeat_purchase_curve_vs_threshold --limit 200
+	$(BIN)/dbt show --quiet --select threshold_sensitivity --limit 200
+
+# Build time of the history models against the core models (not part of make test).
+bench-history: setup
+	$(BIN)/python scripts/generate_orders.py --orders $(HISTORY_BENCH_ORDERS) --clean \
+		--out target/bench/orders_$(HISTORY_BENCH_ORDERS).parquet
+	$(BIN)/python scripts/measure_history_build.py --orders-path target/bench/orders_$(HISTORY_BENCH_ORDERS).parquet
