@@ -90,3 +90,19 @@ test-engines: setup demo
 test-spark: setup demo
 	@command -v java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
 	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest tests/python/test_engine_spark.py -q
+
+# Lifecycle over time (docs/lifecycle_over_time.md) -------------------------
+.PHONY: calibrate bench-history
+HISTORY_BENCH_ORDERS ?= 2000000
+
+# The threshold calibration queries of analyses/, on the built demo database.
+calibrate: build
+	$(BIN)/dbt show --quiet --select gap_distribution_by_tier --limit 100
+	$(BIN)/dbt show --quiet --select repeat_purchase_curve_vs_threshold --limit 200
+	$(BIN)/dbt show --quiet --select threshold_sensitivity --limit 200
+
+# Build time of the history models against the core models (not part of make test).
+bench-history: setup
+	$(BIN)/python scripts/generate_orders.py --orders $(HISTORY_BENCH_ORDERS) --clean \
+		--out target/bench/orders_$(HISTORY_BENCH_ORDERS).parquet
+	$(BIN)/python scripts/measure_history_build.py --orders-path target/bench/orders_$(HISTORY_BENCH_ORDERS).parquet
