@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 DEMO_ORDERS := data/demo/orders.csv
 DEMO_CUSTOMERS := data/demo/customers.csv
 
-.PHONY: setup demo run build test lint unit-python clean test-engines test-spark
+.PHONY: setup demo run build test lint unit-python clean test-engines test-spark browser-deps
 
 setup: $(VENV)/.installed
 
@@ -35,7 +35,15 @@ lint: setup demo
 
 # pytest runs under a throwaway PostgreSQL server (scripts/with_test_postgres.sh);
 # the Spark tests take minutes and run with `make test-spark`.
-test: setup demo lint build
+# Debian packages the tests drive: chromium for the dashboard's browser test
+# (PostgreSQL is installed by scripts/with_test_postgres.sh, Java by test-spark).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" -ne 0 ]; then echo "The browser test needs: apt-get install chromium chromium-driver" >&2; exit 1; fi; \
+		echo "Installing chromium and chromium-driver (Debian)..." >&2; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: setup demo browser-deps lint build
 	scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python -q --ignore=tests/python/test_engine_spark.py
 
 clean:
