@@ -1,7 +1,9 @@
 {%- set settings = rfm_lifecycle.rfm_settings() -%}
 
 {#- Default: the latest valid order date, so a rerun on the same data gives the same result. -#}
-{%- set as_of_date = rfm_lifecycle.rfm_date_literal(settings.as_of_date) if settings.as_of_date is not none
+{#- Both forms aggregate, so `resolved` is one row also when as_of_date is set (not one row per order). -#}
+{%- set as_of_date = 'coalesce(max(' ~ rfm_lifecycle.rfm_date_literal(settings.as_of_date) ~ '), '
+    ~ rfm_lifecycle.rfm_date_literal(settings.as_of_date) ~ ')' if settings.as_of_date is not none
     else 'max(case when is_order then order_date end)' -%}
 
 {#- One row: the as-of date of this run and the first days of the look-back and trailing periods. -#}
