@@ -216,6 +216,7 @@ def test_rerun_replaces_every_file_atomically(exported):
     finally:
         reader.finish()
     after = snapshot(folder)
+    print(f"reader: {reader.reads} complete reads of {len(before)} files during the rerun, {reader.missing} missing")
     assert set(after) == set(before)
     assert reader.reads > 1000 and reader.missing == 0
     for name, (old_bytes, old_inode) in before.items():
@@ -250,7 +251,9 @@ def test_the_reader_catches_a_file_written_in_place(tmp_path):
     complete = {old, digest(target.read_bytes())}
     subprocess.run([sys.executable, "-c", script, str(target), "1500000"], check=True)
     complete.add(digest(target.read_bytes()))
-    assert reader.seen[target.name] - complete, "no half-written file seen"
+    partial = reader.seen[target.name] - complete
+    print(f"reader: {reader.reads} reads of an in-place write, {len(partial)} different half-written contents")
+    assert partial, "no half-written file seen"
 
 
 def test_same_input_same_bytes(exported):
