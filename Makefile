@@ -60,7 +60,7 @@ EXPORT_FOLDER ?= data/exports
 .PHONY: export
 export: setup demo
 	mkdir -p "$(EXPORT_FOLDER)"
-	$(BIN)/dbt build --quiet --select +tag:export --vars '{export_folder: "$(EXPORT_FOLDER)"}'
+	$(BIN)/dbt build --quiet --select +tag:export --indirect-selection cautious --vars '{export_folder: "$(EXPORT_FOLDER)"}'
 	@echo "Export files written to $(EXPORT_FOLDER) (list: $(EXPORT_FOLDER)/manifest.csv)"
 
 # --- Dashboard, docs site, freshness, daily run (issue 6) --------------------
