@@ -205,16 +205,18 @@ final as (
         cast(days_resolved.inactive_days_loyal_sample_size as {{ dbt.type_int() }})
             as inactive_days_loyal_sample_size,
         {% if fixed.lost_days == 'auto' -%}
+        -- The fallback is held to the same floor: lost must come after every other day threshold,
+        -- also when those were learned or fixed above the shipped default.
         cast(
-            case
-                when days_resolved.lost_days_sample_size = 0 then {{ fallback.lost_days }}
-                else greatest(
-                    days_resolved.lost_days_learned,
-                    days_resolved.new_customer_days + 1,
-                    days_resolved.inactive_days_regular + 1,
-                    days_resolved.inactive_days_loyal + 1
-                )
-            end as {{ dbt.type_int() }}
+            greatest(
+                case
+                    when days_resolved.lost_days_sample_size = 0 then {{ fallback.lost_days }}
+                    else days_resolved.lost_days_learned
+                end,
+                days_resolved.new_customer_days + 1,
+                days_resolved.inactive_days_regular + 1,
+                days_resolved.inactive_days_loyal + 1
+            ) as {{ dbt.type_int() }}
         ) as lost_days,
         case when days_resolved.lost_days_sample_size = 0 then 'auto_fallback' else 'auto' end as lost_days_method,
         {%- else -%}

@@ -1,3 +1,6 @@
+{#- The orders are read through rfm_input_relation (a file or the source table); naming the source
+    here keeps it upstream in the lineage either way, so freshness and orchestration see the link. -#}
+{%- do source('rfm_lifecycle', 'orders') -%}
 {%- set settings = rfm_lifecycle.rfm_settings() -%}
 {%- set orders_relation = rfm_lifecycle.rfm_input_relation('orders') -%}
 {%- set columns = rfm_lifecycle.rfm_input_columns(
@@ -39,13 +42,13 @@ cleaned as (
         source_status,
         source_margin,
         source_line_id,
-        nullif(trim(source_order_id), '') as order_id,
+        nullif({{ rfm_lifecycle.rfm_trim('source_order_id') }}, '') as order_id,
         nullif({{ rfm_lifecycle.rfm_normalized_customer_id('source_customer_id') }}, '') as customer_id,
-        {{ rfm_lifecycle.rfm_try_cast_date('trim(source_order_date)') }} as order_date,
-        {{ rfm_lifecycle.rfm_try_cast_amount('trim(source_amount)') }} as amount,
-        nullif(lower(trim(source_status)), '') as status,
-        {{ rfm_lifecycle.rfm_try_cast_amount('trim(source_margin)') }} as margin,
-        nullif(trim(source_line_id), '') as line_id
+        {{ rfm_lifecycle.rfm_try_cast_date(rfm_lifecycle.rfm_trim('source_order_date')) }} as order_date,
+        {{ rfm_lifecycle.rfm_try_cast_amount(rfm_lifecycle.rfm_trim('source_amount')) }} as amount,
+        nullif(lower({{ rfm_lifecycle.rfm_trim('source_status') }}), '') as status,
+        {{ rfm_lifecycle.rfm_try_cast_amount(rfm_lifecycle.rfm_trim('source_margin')) }} as margin,
+        nullif({{ rfm_lifecycle.rfm_trim('source_line_id') }}, '') as line_id
 
     from renamed
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DBT, DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR, query
+from project_support import DBT, DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR, query
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
 import load_raw_tables  # noqa: E402

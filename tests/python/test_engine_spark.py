@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from conftest import DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR
+from project_support import DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR
 from engine_results import (
     MARTS,
     MODEL_SCHEMA,

@@ -18,7 +18,7 @@ import duckdb
 import psycopg2
 import pytest
 
-from conftest import PROJECT_DIR
+from project_support import PROJECT_DIR
 from engine_results import (
     MARTS,
     MODEL_SCHEMA,

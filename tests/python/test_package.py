@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DBT, DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR
+from project_support import DBT, DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR
 
 ORDER_COLUMNS = {
     "order_id": "bestelnummer",

@@ -4,7 +4,7 @@ with
 source_rows as (
 
     select count(*) as row_count
-    from {{ rfm_lifecycle.rfm_input_relation('orders') }}
+    from {{ rfm_lifecycle.rfm_input_relation('orders', check_input=false) }}
 
 ),
 

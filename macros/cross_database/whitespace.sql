@@ -1,0 +1,21 @@
+{#-
+    Trim that also removes tabs, line feeds and carriage returns: exports pad
+    ids with them as often as with spaces, and ' C001\t' must still be C001.
+    DuckDB's one-argument trim() removes spaces only.
+-#}
+
+{% macro rfm_trim(expression) -%}
+    {{ return(adapter.dispatch('rfm_trim', 'rfm_lifecycle')(expression)) }}
+{%- endmacro %}
+
+{% macro default__rfm_trim(expression) -%}
+    trim({{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__rfm_trim(expression) -%}
+    trim(trim({{ expression }}), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))
+{%- endmacro %}
+
+{% macro postgres__rfm_trim(expression) -%}
+    btrim({{ expression }}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))
+{%- endmacro %}

@@ -1,0 +1,183 @@
+"""Hostile input: the adversarial orders file and the malformed files in
+tests/python/fixtures/hostile. Every row of the adversarial file carries its expected
+fate in the extra column `expected_fate` (extra columns must be ignored); each
+malformed file must stop the build before any SQL with one message naming the
+problem, and leave the marts of the previous build as they were.
+"""
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from dbt_harness import PROJECT_DIR, RUN_STATS, DbtHarness
+
+FIXTURES = PROJECT_DIR / "tests" / "python" / "fixtures" / "hostile"
+HOSTILE = FIXTURES / "orders_hostile.csv"
+SOURCE_COLUMNS = ["order_id", "customer_id", "order_date", "amount", "status", "margin", "line_id"]
+HOSTILE_VARS = {"orders_path": str(HOSTILE), "customers_path": None, "as_of_date": "2024-06-30",
+                "max_order_date": "2025-12-31"}
+
+
+def hostile_rows() -> list[dict]:
+    with HOSTILE.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    h = DbtHarness(tmp_path_factory.mktemp("hostile"), base_vars=HOSTILE_VARS)
+    h.seed()
+    result = h.build()
+    RUN_STATS["hostile: source rows"] = len(hostile_rows())
+    return h, result
+
+
+def test_hostile_file_builds_with_every_data_test_passing(hostile):
+    h, result = hostile
+    assert result.success, result.messages
+    # every mart exists and holds rows: nothing in the data was executed as SQL
+    for mart in ("customer_segments", "segment_summary", "rf_matrix", "lifecycle_thresholds",
+                 "rfm_score_ranges", "orders_rejected", "orders_accounting"):
+        assert h.query(f"select count(*) from {mart}")[1][0][0] > 0, mart
+
+
+def _source_key(values: dict) -> tuple:
+    # an empty field is read as null
+    return tuple(values[c] if values[c] not in ("", None) else None for c in SOURCE_COLUMNS)
+
+
+def test_every_row_gets_its_expected_fate(hostile):
+    h, _ = hostile
+    expected = Counter((_source_key(r), r["expected_fate"]) for r in hostile_rows())
+    got = Counter()
+    for r in h.table("int_order_rows_classified"):
+        fate = r["row_status"]
+        if fate in ("kept", "merged"):
+            fate = "order"
+        elif fate == "rejected":
+            fate = f"rejected: {r['rejection_reason']}"
+        got[(_source_key({c: r[f"source_{c}"] for c in SOURCE_COLUMNS}), fate)] += 1
+    missing, unexpected = expected - got, got - expected
+    assert not missing and not unexpected, \
+        f"fates differ\nexpected but not found: {dict(missing)}\nfound but not expected: {dict(unexpected)}"
+
+
+def test_row_accounting_holds_and_no_row_is_lost(hostile):
+    h, _ = hostile
+    rows = hostile_rows()
+    accounting = h.table("orders_accounting")
+    assert sum(r["source_rows"] for r in accounting) == len(rows)
+    by_status = Counter()
+    for r in accounting:
+        by_status[r["row_status"]] += r["source_rows"]
+    expected_status = Counter(r["expected_fate"].split(":")[0] for r in rows)
+    assert by_status["rejected"] == expected_status["rejected"] == h.query(
+        "select count(*) from orders_rejected")[1][0][0]
+    assert by_status["duplicate"] == expected_status["duplicate"]
+    assert by_status["excluded_status"] == expected_status["excluded_status"]
+    assert by_status["kept"] + by_status["merged"] == expected_status["order"] == h.query(
+        "select sum(source_rows) from int_orders_netted")[1][0][0]
+    # the rejected rows are shown exactly as they arrived
+    rejected = Counter(_source_key(r) for r in rows if r["expected_fate"].startswith("rejected"))
+    shown = Counter(_source_key({c: r[f"source_{c}"] for c in SOURCE_COLUMNS}) for r in h.table("orders_rejected"))
+    assert shown == rejected
+
+
+def test_ids_are_folded_and_kept_verbatim(hostile):
+    h, _ = hostile
+    customers = {r["customer_id"]: r for r in h.table("customer_segments")}
+    # four spellings of H001 (spaces, tab, a quoted line break, case) are one customer; ' O-H05 ' is a copy
+    assert customers["h001"]["lifetime_orders"] == 4
+    assert customers["ünïcødé-客户"]["lifetime_orders"] == 2
+    assert customers["h002\u200b"]["lifetime_orders"] == 1
+    for verbatim in ("o'brien", '"quoted" id', "x'); drop table customer_segments; --", "-- c; \\",
+                     "multi\nline", "z" * 5000, "🛒-émoji", "c-semi", "c-comment"):
+        assert verbatim in customers, verbatim
+    # amounts: rounding, scientific notation, digit separators, padding, the largest value
+    assert customers["c303"]["lifetime_revenue"] == Decimal("0.01") + 1000 + Decimal("12.50") + 1000
+    assert customers["c301"]["lifetime_revenue"] == Decimal("9999999999999999.99")
+    # lines without a line id are summed; an exact duplicate is not
+    assert customers["c400"]["lifetime_revenue"] == Decimal("32.00")
+    assert customers["c400"]["lifetime_orders"] == 2
+    # refund records are not orders: net zero, net negative and a refund document
+    for refund_only, revenue in (("c302", Decimal("0.00")), ("c500", Decimal("-5.00")),
+                                 ("c501", Decimal("-20.00"))):
+        row = customers[refund_only]
+        assert (row["lifetime_orders"], row["lifecycle_segment"], row["has_refunds"], row["r_score"]) == \
+            (0, "lost", True, None), refund_only
+        assert row["lifetime_revenue"] == revenue, refund_only
+    # rejected, excluded and future-only customers get no row
+    for absent in ("c100", "c200", "c300", "c304", "c401", "c600", "c601", "c700", "c900"):
+        assert absent not in customers, absent
+    assert {r["as_of_date"].isoformat() for r in customers.values()} == {"2024-06-30"}
+
+
+MALFORMED = [
+    ("empty.csv", ["is empty: no header line, no rows"]),
+    ("header_only.csv", ["has no rows", "Refusing to build empty marts"]),
+    ("missing_column.csv", ["missing_column.csv has no column 'amount' for required column 'amount'",
+                            "Columns found: order_id, customer_id, order_date"]),
+    ("unbalanced_quote.csv", ["could not be split into columns", "line 3"]),
+    ("too_many_fields.csv", ["1 malformed line(s)", "line 3 (too many columns)", "O2,C2,2024-01-02,12,50"]),
+    ("too_few_fields.csv", ["1 malformed line(s)", "line 3 (missing columns)", "O2,C2"]),
+    ("not_utf8.csv", ["not utf-8 encoded"]),
+]
+
+
+@pytest.fixture(scope="module")
+def previous_build(tmp_path_factory):
+    """A good build first: a malformed input must leave its marts untouched."""
+    h = DbtHarness(tmp_path_factory.mktemp("malformed"), base_vars=HOSTILE_VARS)
+    h.seed()
+    assert h.build(select=["+customer_segments"], resource="run").success
+    return h, h.query("select * from customer_segments order by customer_id")
+
+
+@pytest.mark.parametrize("name,fragments", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_file_stops_before_any_sql_with_one_clear_message(previous_build, name, fragments):
+    h, before = previous_build
+    result = h.build({"orders_path": str(FIXTURES / "malformed" / name)})
+    RUN_STATS["hostile: malformed files tried"] += 1
+    assert not result.success
+    for fragment in fragments:
+        assert fragment in result.messages, f"{fragment!r} not in:\n{result.messages}"
+    # the message names the file
+    assert name in result.messages
+    # stopped at the start: staging failed, nothing downstream ran, the previous marts are intact
+    assert "stg_orders" in result.messages
+    assert h.query("select * from customer_segments order by customer_id") == before
+
+
+def test_reordered_upper_case_and_extra_columns_are_read(previous_build):
+    h, _ = previous_build
+    result = h.build({"orders_path": str(FIXTURES / "malformed" / "reordered_extra_columns.csv"),
+                      "as_of_date": None}, select=["+customer_segments"], resource="run")
+    assert result.success, result.messages
+    got = {r["customer_id"]: (r["lifetime_orders"], r["lifetime_revenue"]) for r in h.table("customer_segments")}
+    assert got == {"c1": (2, Decimal("15.00")), "c2": (1, Decimal("7.50"))}
+
+
+@pytest.mark.parametrize("tail,fragments", [
+    ('O_BAD,C1,2024-01-01,12,50\n', ["line 30002 (too many columns)"]),
+    ('O_SHORT,C1\n', ["line 30002 (missing columns)"]),
+    # an unterminated quote near the end used to swallow the lines after it into one value
+    ('O_Q,"C1,2024-01-01,12.00\nO_R,C2,2024-01-01,1.00\nO_S,C3,2024-01-01,1.00\n', ["line 30002 (unquoted value)"]),
+], ids=["too_many_fields", "too_few_fields", "unterminated_quote"])
+def test_malformed_line_far_into_a_large_file_is_found(previous_build, tmp_path, tail, fragments):
+    """Past the reader's sample the delimiter is detected fine; the line check still finds the line."""
+    h, before = previous_build
+    path = tmp_path / "large.csv"
+    with path.open("w") as f:
+        f.write("order_id,customer_id,order_date,amount\n")
+        for i in range(30000):
+            f.write(f"O{i},C{i % 700},2024-01-01,1.00\n")
+        f.write(tail)
+    result = h.build({"orders_path": str(path)}, select=["stg_orders"], resource="run")
+    RUN_STATS["hostile: malformed files tried"] += 1
+    assert not result.success
+    for fragment in ["has malformed CSV lines", *fragments]:
+        assert fragment in result.messages, f"{fragment!r} not in:\n{result.messages}"
+    assert h.query("select * from customer_segments order by customer_id") == before

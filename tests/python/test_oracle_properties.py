@@ -1,0 +1,205 @@
+"""The dbt models against the independent oracle, on generated order sets.
+
+Every generated scenario (orders, optional customers file, vars) is built with
+`dbt build` (models and data tests, in-process) and every row and column of
+customer_segments, lifecycle_thresholds, orders_rejected and the counts of
+orders_accounting are compared with tests/python/oracle. Where the oracle says
+the build must stop (no rows, no as-of date, auto thresholds that cross a fixed
+lost_days), the build must stop with that message and nothing else.
+
+RFM_ORACLE_EXAMPLES sets the number of generated scenarios (default 20, plus
+the explicit edge examples); RFM_ORACLE_RANDOM=1 draws new ones each run
+instead of the fixed, reproducible sequence.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import time
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
+
+from dbt_harness import ORDER_COLUMNS, PROJECT_DIR, RUN_STATS, DbtHarness, write_csv  # noqa: E402
+from oracle.rfm_oracle import Settings, SourceRow, accounting, compute, threshold_table  # noqa: E402
+from oracle.scenarios import MAX_ORDER_DATE, Scenario, scenarios  # noqa: E402
+
+EXAMPLES = int(os.environ.get("RFM_ORACLE_EXAMPLES", "20"))
+RANDOM = os.environ.get("RFM_ORACLE_RANDOM") == "1"
+# The generated data is dated before MAX_ORDER_DATE; the oracle is told the same "today".
+TODAY = MAX_ORDER_DATE
+
+CUSTOMER_COLUMNS = [
+    "customer_id", "first_order_date", "last_order_date", "recency_days", "frequency", "tier_frequency",
+    "monetary", "lifetime_orders", "lifetime_revenue", "trailing_revenue", "typical_interval_days",
+    "r_score", "f_score", "m_score", "rfm_cell", "rfm_key", "frequency_tier", "inactivity_threshold_days",
+    "lifecycle_segment", "next_segment_if_no_order", "next_transition_date", "days_until_transition",
+    "has_refunds", "as_of_date",
+]
+ACTION_COLUMNS = {"action_phase": "phase", "action_goal": "goal", "action_description": "action",
+                  "action_channel": "channel", "action_trigger": "trigger"}
+
+
+def _action_paths() -> dict[str, dict]:
+    with (PROJECT_DIR / "seeds" / "segment_action_paths.csv").open(newline="") as f:
+        return {r["segment"]: r for r in csv.DictReader(f)}
+
+
+ACTION_PATHS = _action_paths()
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory):
+    work = tmp_path_factory.mktemp("oracle")
+    h = DbtHarness(work, base_vars={"orders_path": str(work / "orders.csv"), "customers_path": None})
+    h.seed()
+    return h
+
+
+def run_scenario(h: DbtHarness, sc: Scenario):
+    orders_file = h.work_dir / "orders.csv"
+    write_csv(orders_file, ORDER_COLUMNS,
+              [[getattr(r, c) for c in ORDER_COLUMNS] for r in sc.rows])
+    dbt_vars = dict(sc.vars, orders_path=str(orders_file), customers_path=None)
+    if sc.customers_file is not None:
+        customers_file = h.work_dir / "customers.csv"
+        write_csv(customers_file, ["customer_id"], [[c] for c in sc.customers_file])
+        dbt_vars["customers_path"] = str(customers_file)
+    return h.build(dbt_vars)
+
+
+def check_scenario(h: DbtHarness, sc: Scenario) -> None:
+    started = time.perf_counter()
+    result = run_scenario(h, sc)
+    RUN_STATS["oracle: scenarios built"] += 1
+    RUN_STATS["oracle: source rows"] += len(sc.rows)
+    context = f"\n{sc.describe()}\ndbt said:\n{result.messages[-3000:]}"
+
+    if not sc.rows:
+        assert not result.success, "an orders file with a header and no rows must stop the build" + context
+        assert "has no rows" in result.messages, context
+        RUN_STATS["oracle: expected stops (no rows)"] += 1
+        return
+
+    expected = compute(sc.rows, sc.settings, known_customers=sc.customers_file, today=TODAY)
+    compare_accounting(h, expected, context)
+
+    if expected.as_of_date is None:
+        assert not result.success, "no valid order and no as_of_date: the build must stop" + context
+        assert "assert_as_of_date_resolved" in result.messages, context
+        RUN_STATS["oracle: expected stops (no as-of date)"] += 1
+        return
+
+    th = {name: t.value for name, t in expected.thresholds.items()}
+    consistent = all(th["lost_days"] > th[n] for n in ("new_customer_days", "inactive_days_regular",
+                                                        "inactive_days_loyal"))
+    if not consistent:
+        # Only reachable with a fixed lost_days and a learned threshold above it: the data test stops it.
+        assert not result.success, "auto thresholds crossing a fixed lost_days must stop the build" + context
+        assert "assert_thresholds_are_consistent" in result.messages, context
+        _, rows = h.query("select loyal_min_orders, new_customer_days, inactive_days_regular, "
+                          "inactive_days_loyal, lost_days from int_lifecycle_thresholds_resolved")
+        assert rows == [tuple(th[n] for n in ("loyal_min_orders", "new_customer_days", "inactive_days_regular",
+                                               "inactive_days_loyal", "lost_days"))], context
+        RUN_STATS["oracle: expected stops (thresholds cross lost_days)"] += 1
+        return
+
+    assert result.success, "the build failed" + context
+    compare_thresholds(h, sc.settings, expected, context)
+    compare_customers(h, expected, context)
+    RUN_STATS["oracle: scenarios compared"] += 1
+    RUN_STATS["oracle: customers compared"] += len(expected.customers)
+    RUN_STATS["oracle: seconds"] += time.perf_counter() - started
+
+
+def compare_accounting(h: DbtHarness, expected, context: str) -> None:
+    want = accounting(expected)
+    got = {(r["row_status"], r["rejection_reason"]): (r["source_rows"], r["amount"])
+           for r in h.table("orders_accounting")}
+    # Which line of an order is "kept" and which "merged" is an implementation choice;
+    # the counts of each and the amount of both together are not.
+    for table in (want, got):
+        kept, merged = table.pop(("kept", None), (0, Decimal(0))), table.pop(("merged", None), (0, Decimal(0)))
+        table[("kept+merged", None)] = (kept[0] + merged[0], kept[1] + merged[1])
+        table[("kept", None)] = (kept[0], None)
+    assert got == want, f"orders_accounting differs:\n got  {sorted(got.items(), key=str)}\n want " \
+                        f"{sorted(want.items(), key=str)}{context}"
+    want_rejected = Counter(
+        (c.rejection_reason, c.source.order_id, c.source.customer_id, c.source.order_date, c.source.amount,
+         c.source.status, c.source.margin, c.source.line_id)
+        for c in expected.rows if c.row_status == "rejected")
+    got_rejected = Counter(tuple(r.values()) for r in h.table(
+        "select rejection_reason, source_order_id, source_customer_id, source_order_date, source_amount, "
+        "source_status, source_margin, source_line_id from orders_rejected"))
+    assert got_rejected == want_rejected, f"orders_rejected differs:\n got  {got_rejected}\n want " \
+                                          f"{want_rejected}{context}"
+
+
+def compare_thresholds(h: DbtHarness, s: Settings, expected, context: str) -> None:
+    want = threshold_table(s, expected)
+    got = {r["threshold_name"]: (r["threshold_value"], r["set_by"], r["sample_size"], r["configured_value"])
+           for r in h.table("lifecycle_thresholds")}
+    assert got == want, f"lifecycle_thresholds differs:\n got  {got}\n want {want}{context}"
+    dates = {r["as_of_date"] for r in h.table("lifecycle_thresholds")}
+    assert dates == {expected.as_of_date}, context
+
+
+def compare_customers(h: DbtHarness, expected, context: str) -> None:
+    got = {r["customer_id"]: r for r in h.table("customer_segments")}
+    assert sorted(got) == sorted(expected.customers), \
+        f"customers differ: only in dbt {sorted(set(got) - set(expected.customers))}, only in oracle " \
+        f"{sorted(set(expected.customers) - set(got))}{context}"
+    problems = []
+    for customer_id, want in sorted(expected.customers.items()):
+        row = got[customer_id]
+        for column in CUSTOMER_COLUMNS:
+            if row[column] != getattr(want, column):
+                problems.append(f"{customer_id}.{column}: dbt {row[column]!r}, oracle {getattr(want, column)!r}")
+        action = ACTION_PATHS[want.lifecycle_segment]
+        for column, seed_column in ACTION_COLUMNS.items():
+            if row[column] != action[seed_column]:
+                problems.append(f"{customer_id}.{column}: dbt {row[column]!r}, seed {action[seed_column]!r}")
+    assert not problems, "customer_segments differs from the oracle:\n" + "\n".join(problems[:40]) + context
+
+
+def _scenario(settings: Settings, rows: list[SourceRow], customers=None, **extra_vars) -> Scenario:
+    dbt_vars = {name: getattr(settings, name) for name in (
+        "lookback_days", "score_buckets", "loyal_min_orders", "new_customer_days", "inactive_days_regular",
+        "inactive_days_loyal", "lost_days", "inactivity_mode", "cycle_multiplier", "cycle_min_days")}
+    dbt_vars.update(max_order_date=MAX_ORDER_DATE.isoformat(),
+                    as_of_date=settings.as_of_date.isoformat() if settings.as_of_date else None, **extra_vars)
+    return Scenario(settings, dbt_vars, rows, customers)
+
+
+BASE = Settings(max_order_date=MAX_ORDER_DATE, as_of_date=dt.date(2024, 6, 30))
+EMPTY = _scenario(BASE, [])
+ONE_CUSTOMER = _scenario(BASE, [SourceRow("O1", "C1", "2024-04-01", "10.00")])
+NOTHING_VALID = _scenario(BASE.with_(as_of_date=None), [SourceRow("X1", "C1", "not a date", "1.00"),
+                                                       SourceRow("R1", "C1", "2024-01-01", "-5.00")],
+                          customers=["C1", "P1"])
+# New customer exactly on new_customer_days and one day past; the diagonal in tier mode.
+THRESHOLD_DAYS = _scenario(
+    BASE.with_(inactivity_mode="tier"),
+    [SourceRow("O1", "C1", "2024-04-01", "10.00"),                     # 90 days: still new
+     SourceRow("O2", "C2", "2024-03-31", "10.00"),                     # 91 days: one_time
+     *[SourceRow(f"L{i}", "C3", f"2024-0{i}-02", "5.00") for i in range(1, 6)],  # loyal, 119 days: inactive
+     *[SourceRow(f"M{i}", "C4", f"2024-0{i}-02", "5.00") for i in range(1, 3)],  # regular, 150 days: regular
+     SourceRow("R1", "C5", "2024-06-01", "-20.00")],                   # refund only: lost
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                                 HealthCheck.data_too_large, HealthCheck.large_base_example])
+@given(scenario=scenarios())
+@example(scenario=EMPTY)
+@example(scenario=ONE_CUSTOMER)
+@example(scenario=NOTHING_VALID)
+@example(scenario=THRESHOLD_DAYS)
+def test_dbt_matches_oracle(harness, scenario):
+    check_scenario(harness, scenario)

@@ -1,0 +1,114 @@
+"""Vars are input too: every var that reaches SQL is validated at compile time.
+
+Each case sets one var to a hostile value and compiles the staging models
+(which read every setting through rfm_settings() and every input var through
+rfm_input_relation / rfm_input_columns). The compile must fail before any SQL
+runs, with one message that names the var. A static check keeps raw var()
+calls out of the SQL and YAML.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dbt_harness import PROJECT_DIR, RUN_STATS, DbtHarness
+
+FILE = str(PROJECT_DIR / "tests" / "python" / "fixtures" / "hostile" / "orders_hostile.csv")
+SQL_INJECTION = "'; drop table customer_segments; --"
+
+CASES = [
+    # (var, hostile value, name the message must carry)
+    ("as_of_date", "2024-01-01" + SQL_INJECTION, "as_of_date"),
+    # dbt renders a string var as Jinja before any project code sees it (docs/testing.md); what it
+    # renders to is still validated
+    ("as_of_date", "{{ '2024-01-01' ~ \"' or 1=1\" }}", "as_of_date"),
+    ("as_of_date", "2024-02-30", "as_of_date"),
+    ("min_order_date", "1990-01-01' or '1'='1", "min_order_date"),
+    ("max_order_date", "now()", "max_order_date"),
+    ("max_order_date", "1980-01-01", "min_order_date"),  # before min_order_date: the pair is named
+    ("lookback_days", "730; drop table customer_segments", "lookback_days"),
+    ("lookback_days", -5, "lookback_days"),
+    ("lookback_days", 7.5, "lookback_days"),
+    ("monetary_measure", "revenue' or '1'='1", "monetary_measure"),
+    ("score_buckets", "5 union select 1", "score_buckets"),
+    ("score_buckets", 101, "score_buckets"),
+    ("trailing_revenue_days", "365/*", "trailing_revenue_days"),
+    ("loyal_min_orders", "auto; drop table x", "loyal_min_orders"),
+    ("loyal_min_orders", 2, "loyal_min_orders"),
+    ("new_customer_days", "90 or 1=1", "new_customer_days"),
+    ("inactive_days_regular", ["180"], "inactive_days_regular"),
+    ("inactive_days_loyal", True, "inactive_days_loyal"),
+    ("lost_days", "365--", "lost_days"),
+    ("lost_days", 30, "lost_days"),  # not above the other fixed day thresholds
+    ("inactivity_mode", "cycle' --", "inactivity_mode"),
+    ("cycle_multiplier", "2.0) or (1=1", "cycle_multiplier"),
+    ("cycle_multiplier", "1e2", "cycle_multiplier"),
+    ("cycle_min_days", {"x": 1}, "cycle_min_days"),
+    ("auto_new_customer_percentile", "0.8; select 1", "auto_new_customer_percentile"),
+    ("auto_inactive_percentile", "1.5", "auto_inactive_percentile"),
+    ("auto_loyal_percentile", "0.8'", "auto_loyal_percentile"),
+    ("auto_lost_percentile", "0.98 --", "auto_lost_percentile"),
+    ("excluded_statuses", ["cancelled", "x')" + SQL_INJECTION], "excluded_statuses"),
+    ("excluded_statuses", "cancelled", "excluded_statuses"),
+    ("customer_id_case_sensitive", "true; drop table x", "customer_id_case_sensitive"),
+    ("orders_path", "data/x.csv')" + SQL_INJECTION, "orders_path"),
+    ("orders_path", "data/x.csv\n; drop", "orders_path"),
+    ("customers_path", "data/c.csv' --", "customers_path"),
+    ("orders_database", 'db"; drop table customer_segments; --', "orders_database"),
+    ("orders_schema", "main.x", "orders_schema"),
+    ("orders_table", "raw_orders" + SQL_INJECTION, "orders_table"),
+    ("customers_table", "customers/*", "customers_table"),
+    ("orders_columns", {"amount": 'amount"' + SQL_INJECTION}, "orders_columns.amount"),
+    ("orders_columns", {"amount; drop table x": "amount"}, "orders_columns"),
+    ("orders_columns", "order_id", "orders_columns"),
+    ("customers_columns", {"customer_id": "id) --"}, "customers_columns.customer_id"),
+]
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory):
+    h = DbtHarness(tmp_path_factory.mktemp("vars"),
+                   base_vars={"orders_path": FILE, "customers_path": FILE, "max_order_date": "2025-12-31"})
+    h.parse()
+    assert h.invoke(["compile", "--select", "stg_orders", "stg_customers"]).success, "the base vars must compile"
+    return h
+
+
+@pytest.mark.parametrize("name,value,named", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_hostile_var_stops_at_compile_time_naming_the_var(harness, name, value, named):
+    result = harness.invoke(["compile", "--select", "stg_orders", "stg_customers"], {name: value})
+    RUN_STATS["vars: hostile values tried"] += 1
+    assert not result.success
+    messages = [line.strip() for line in result.messages.splitlines() if "rfm_lifecycle: var '" in line]
+    assert messages, f"no rfm_lifecycle var message:\n{result.messages}"
+    assert all(f"var '{named}'" in m for m in messages), messages
+    assert "Compilation Error" in result.messages
+    # the compiled SQL never saw the value
+    compiled = harness.target_dir / "compiled" / "rfm_lifecycle" / "models" / "staging"
+    for path in compiled.glob("*.sql") if compiled.exists() else []:
+        assert "drop table" not in path.read_text()
+
+
+RAW_VAR_ALLOWED = {
+    # rendered into the source definition; rfm_input_relation validates these vars before using it
+    "models/staging/_rfm_lifecycle__sources.yml",
+    # configured_value echoes the var after rfm_settings() validated it, as an escaped literal
+    "models/marts/lifecycle_thresholds.sql",
+    # the *_columns mappings: checked there key by key, each value through rfm_identifier_var
+    "macros/sources/input_relations.sql",
+}
+
+
+def test_no_raw_var_reaches_sql_outside_the_validators():
+    offenders = []
+    for folder in ("models", "tests", "analyses", "macros"):
+        for path in (PROJECT_DIR / folder).rglob("*"):
+            if path.suffix not in (".sql", ".yml") or "python" in path.parts:
+                continue
+            relative = path.relative_to(PROJECT_DIR).as_posix()
+            if relative.startswith("macros/configuration/") or relative in RAW_VAR_ALLOWED:
+                continue
+            if re.search(r"\bvar\(", path.read_text()):
+                offenders.append(relative)
+    assert not offenders, f"raw var() outside macros/configuration: {offenders}"
