@@ -6,8 +6,8 @@
 # The server is Debian's PostgreSQL (installed with apt-get when missing),
 # created with initdb in a fresh temporary folder (the postgres user must be
 # able to reach it, which a checkout under /root is not), run as the postgres
-# user, listening on 127.0.0.1 only, on a port of its own (RFM_TEST_PG_PORT,
-# default 54329), and stopped and removed when the command ends, also on
+# user, listening on 127.0.0.1 only, on a port of its own (RFM_TEST_PG_PORT, or
+# the first free one from 54329), and stopped and removed when the command ends, also on
 # failure or Ctrl-C. The command sees PGHOST, PGPORT, PGUSER, PGPASSWORD and
 # PGDATABASE, which is all the `postgres` target of profiles.yml reads.
 set -euo pipefail
@@ -57,7 +57,16 @@ as_postgres() {
     fi
 }
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+port_is_taken() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+if [[ -z "${RFM_TEST_PG_PORT:-}" ]]; then
+    # Several checkouts on one machine may each run a test server: take the next free port.
+    while port_is_taken "$port" && [[ "$port" -lt 54399 ]]; do
+        port=$((port + 1))
+    done
+fi
+if port_is_taken "$port"; then
     echo "Port $port is taken (another test server?); choose another with RFM_TEST_PG_PORT." >&2
     exit 1
 fi

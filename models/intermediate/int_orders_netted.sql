@@ -37,10 +37,11 @@ final as (
         order_id,
         customer_id,
         order_date,
-        net_amount,
+        -- One scale for every value: PostgreSQL's numeric keeps the scale of whatever was summed.
+        cast(net_amount as decimal(38, 2)) as net_amount,
         source_rows,
         refund_lines,
-        coalesce(net_margin, 0) as net_margin,
+        cast(coalesce(net_margin, 0) as decimal(38, 2)) as net_margin,
         net_amount > 0 as is_order
 
     from netted

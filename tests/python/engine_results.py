@@ -8,7 +8,6 @@ then hold the same rows on every engine, value for value and type for type.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess

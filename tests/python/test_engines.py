@@ -7,13 +7,20 @@ them. Spark has its own module, test_engine_spark.py (`make test-spark`).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
+import psycopg2
 import pytest
 
+from project_support import PROJECT_DIR
 from engine_results import (
+    MARTS,
     MODEL_SCHEMA,
     SOURCE_VARS,
     Table,
@@ -48,10 +55,6 @@ def postgres_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]
             f"{', '.join(missing)} not set: run the engine tests through scripts/with_test_postgres.sh "
             "(make test does), or point the PG* variables at a PostgreSQL server you may write to."
         )
-    import psycopg2
-
-    from engine_results import MARTS
-
     tmp_path = tmp_path_factory.mktemp("postgres")
     environment = {"RFM_SCHEMA": MODEL_SCHEMA}
     load("postgres", environment)
@@ -101,8 +104,6 @@ def test_comparison_notices_a_one_cent_difference_and_another_scale(duckdb_file_
 
 
 def test_comparison_tells_a_date_from_a_timestamp() -> None:
-    import datetime as dt
-
     as_date = normalized(["customer_id", "as_of_date"], [("c1", dt.date(2025, 12, 31))])
     as_timestamp = normalized(["customer_id", "as_of_date"], [("c1", dt.datetime(2025, 12, 31))])
     with pytest.raises(AssertionError, match="as_of_date"):
@@ -111,8 +112,6 @@ def test_comparison_tells_a_date_from_a_timestamp() -> None:
 
 def test_loader_keeps_dirty_values_as_text(tmp_path: Path) -> None:
     """Whitespace ids, empty fields and unparseable values arrive as they are in the file (empty = NULL)."""
-    import duckdb
-
     orders = tmp_path / "orders.csv"
     orders.write_text(
         "order_id,customer_id,order_date,amount\n"
@@ -120,16 +119,10 @@ def test_loader_keeps_dirty_values_as_text(tmp_path: Path) -> None:
         "O2,,2024-01-05 10:00:00,n/a\n"
     )
     database = tmp_path / "raw.duckdb"
-    load_env = {"RFM_DUCKDB_PATH": str(database)}
-    import subprocess
-    import sys
-
-    from project_support import PROJECT_DIR
-
     subprocess.run(
         [sys.executable, str(PROJECT_DIR / "scripts" / "load_raw_tables.py"), "--target", "duckdb",
          "--orders", str(orders), "--schema", "landing"],
-        cwd=PROJECT_DIR, env={**os.environ, **load_env}, check=True, capture_output=True,
+        cwd=PROJECT_DIR, env={**os.environ, "RFM_DUCKDB_PATH": str(database)}, check=True, capture_output=True,
     )
     with duckdb.connect(str(database), read_only=True) as connection:
         rows = connection.execute("select * from landing.raw_orders order by order_id").fetchall()
