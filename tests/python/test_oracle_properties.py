@@ -192,6 +192,12 @@ THRESHOLD_DAYS = _scenario(
      SourceRow("R1", "C5", "2024-06-01", "-20.00")],                   # refund only: lost
 )
 
+# An auto new_customer_days learned (183 days) above a fixed lost_days of 100: the data test stops the build.
+THRESHOLDS_CROSS = _scenario(
+    BASE.with_(new_customer_days="auto", lost_days=100, inactive_days_regular=40, inactive_days_loyal=20),
+    [SourceRow("O1", "C1", "2023-12-01", "10.00"), SourceRow("O2", "C1", "2024-06-01", "10.00")],
+)
+
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
@@ -201,5 +207,6 @@ THRESHOLD_DAYS = _scenario(
 @example(scenario=ONE_CUSTOMER)
 @example(scenario=NOTHING_VALID)
 @example(scenario=THRESHOLD_DAYS)
+@example(scenario=THRESHOLDS_CROSS)
 def test_dbt_matches_oracle(harness, scenario):
     check_scenario(harness, scenario)
