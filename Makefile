@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 DEMO_ORDERS := data/demo/orders.csv
 DEMO_CUSTOMERS := data/demo/customers.csv
 
-.PHONY: setup demo run build test lint unit-python clean
+.PHONY: setup demo run build test lint unit-python clean test-engines test-spark
 
 setup: $(VENV)/.installed
 
@@ -33,8 +33,10 @@ run: build
 lint: setup demo
 	$(BIN)/sqlfluff lint models tests analyses
 
+# pytest runs under a throwaway PostgreSQL server (scripts/with_test_postgres.sh);
+# the Spark tests take minutes and run with `make test-spark`.
 test: setup demo lint build
-	$(BIN)/python -m pytest tests/python -q
+	scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python -q --ignore=tests/python/test_engine_spark.py
 
 clean:
 	rm -rf target logs $(VENV) data/demo rfm_lifecycle.duckdb
@@ -43,3 +45,48 @@ clean:
 .PHONY: test-oracle-deep
 test-oracle-deep: setup demo
 	RFM_ORACLE_EXAMPLES=200 RFM_ORACLE_RANDOM=1 $(BIN)/python -m pytest tests/python/test_oracle_properties.py -q
+
+# --- Exports for CRM and mailing tools (docs/exports.md) ---------------------
+EXPORT_FOLDER ?= data/exports
+
+.PHONY: export
+export: setup demo
+	mkdir -p "$(EXPORT_FOLDER)"
+	$(BIN)/dbt build --quiet --select +tag:export --vars '{export_folder: "$(EXPORT_FOLDER)"}'
+	@echo "Export files written to $(EXPORT_FOLDER) (list: $(EXPORT_FOLDER)/manifest.csv)"
+
+# --- Dashboard, docs site, freshness, daily run (issue 6) --------------------
+# The dashboard listens on 127.0.0.1 only; change the port with DASHBOARD_PORT.
+DASHBOARD_PORT ?= 8501
+# Day a `make daily` run scores: yesterday (UTC) unless given, e.g. AS_OF_DATE=2025-06-30.
+AS_OF_DATE ?= $(shell date -u -d yesterday +%Y-%m-%d)
+
+.PHONY: dashboard docs freshness daily
+
+dashboard: setup
+	@test -f "$(RFM_DUCKDB_PATH)" || $(MAKE) build
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(DASHBOARD_PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+docs: setup demo
+	@test -f "$(RFM_DUCKDB_PATH)" || $(MAKE) build
+	$(BIN)/dbt docs generate --static --quiet
+	@echo "Docs site (one file, open it in a browser): $(CURDIR)/target/static_index.html"
+
+freshness: setup demo
+	$(BIN)/dbt source freshness
+
+daily: setup
+	$(BIN)/dbt source freshness
+	$(BIN)/dbt build --quiet --vars '{as_of_date: "$(AS_OF_DATE)"}'
+	$(BIN)/dbt docs generate --static --quiet --vars '{as_of_date: "$(AS_OF_DATE)"}'
+
+# --- Other engines and use as a package (docs/engines.md) -----------------
+# The engine comparison without Spark (PostgreSQL on a throwaway server) and the package test.
+test-engines: setup demo
+	scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python/test_engines.py tests/python/test_package.py -q
+
+# Spark local mode: the full dbt build and the cross-engine comparison (Java 17).
+test-spark: setup demo
+	@command -v java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest tests/python/test_engine_spark.py -q

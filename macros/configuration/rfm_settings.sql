@@ -11,6 +11,15 @@
         'inactive_days_loyal': rfm_lifecycle.rfm_int_var('inactive_days_loyal', 1, 36500, allow_auto=true),
         'lost_days': rfm_lifecycle.rfm_int_var('lost_days', 2, 36500, allow_auto=true),
     } -%}
+    {#- Lifecycle over time: segment_history, repeat_purchase_curve and the calibration analyses. -#}
+    {%- set history = {
+        'period_grain': rfm_lifecycle.rfm_choice_var('history_period_grain', ['month', 'week', 'day']),
+        'periods': rfm_lifecycle.rfm_int_var('history_periods', 1, 5000),
+        'repeat_curve_bucket_days': rfm_lifecycle.rfm_int_var('repeat_curve_bucket_days', 1, 366),
+        'repeat_curve_buckets': rfm_lifecycle.rfm_int_var('repeat_curve_buckets', 1, 1000),
+        'repeat_curve_knee_drop': rfm_lifecycle.rfm_decimal_var('repeat_curve_knee_drop', 0.01, 0.99, 3),
+        'calibration_shift_days': rfm_lifecycle.rfm_int_list_var('calibration_shift_days', 1, 36500),
+    } -%}
     {%- set settings = {
         'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date'),
         'min_order_date': rfm_lifecycle.rfm_date_var('min_order_date') or '1900-01-01',
@@ -30,7 +39,23 @@
         'excluded_statuses': rfm_lifecycle.rfm_word_list_var('excluded_statuses'),
         'customer_id_case_sensitive': var('customer_id_case_sensitive', false),
         'thresholds': thresholds,
+        'history': history,
+        'orders_freshness_warn_after_days': rfm_lifecycle.rfm_int_var('orders_freshness_warn_after_days', 1, 3650),
+        'orders_freshness_error_after_days': rfm_lifecycle.rfm_int_var('orders_freshness_error_after_days', 1, 3650),
+        'orders_loaded_at_column': rfm_lifecycle.rfm_identifier_var(
+            'orders_loaded_at_column', 'column', var('orders_loaded_at_column', none)),
     } -%}
+    {%- if settings.orders_freshness_error_after_days < settings.orders_freshness_warn_after_days -%}
+        {{ rfm_lifecycle.rfm_raise_var_error('orders_freshness_error_after_days',
+            settings.orders_freshness_error_after_days,
+            'at least orders_freshness_warn_after_days (' ~ settings.orders_freshness_warn_after_days ~ ')') }}
+    {%- endif -%}
+    {#- Segment schemes and exports (docs/segment_schemes.md, docs/exports.md). -#}
+    {%- do settings.update({
+        'rfm_segment_scheme': rfm_lifecycle.rfm_code_var('rfm_segment_scheme'),
+        'export_folder': rfm_lifecycle.rfm_path_var('export_folder'),
+        'export_due_within_days': rfm_lifecycle.rfm_int_var('export_due_within_days', 0, 36500),
+    }) -%}
     {%- if settings.customer_id_case_sensitive is not sameas true
         and settings.customer_id_case_sensitive is not sameas false -%}
         {{ rfm_lifecycle.rfm_raise_var_error('customer_id_case_sensitive',
@@ -55,8 +80,17 @@
 
 
 {% macro rfm_sql_string(text) %}
-    {#- A SQL string literal; every caller passes validated text, the doubling is a second guard. -#}
+    {#- A SQL string literal; every caller passes validated text, the escaping is a second guard. -#}
+    {{ return(adapter.dispatch('rfm_sql_string', 'rfm_lifecycle')(text)) }}
+{% endmacro %}
+
+{% macro default__rfm_sql_string(text) %}
     {{ return("'" ~ (text | string | replace("'", "''")) ~ "'") }}
+{% endmacro %}
+
+{% macro spark__rfm_sql_string(text) %}
+    {#- Spark reads 'a''b' as two literals run together ('ab'); it escapes with backslashes. -#}
+    {{ return("'" ~ (text | string | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'") }}
 {% endmacro %}
 
 

@@ -66,6 +66,33 @@
 {% endmacro %}
 
 
+{% macro rfm_int_list_var(name, min_value, max_value) %}
+    {#- A non-empty list of whole numbers (a single number is taken as a list of one), sorted, without repeats. -#}
+    {%- set raw = var(name, none) -%}
+    {%- set expected = "a list of whole numbers from " ~ min_value ~ " to " ~ max_value -%}
+    {%- set items = [raw] if (raw is number or raw is string) else raw -%}
+    {%- if raw is none or raw is sameas true or raw is sameas false or raw is mapping or items is not iterable
+        or items | length == 0 -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {%- endif -%}
+    {%- set numbers = [] -%}
+    {%- for item in items -%}
+        {%- set text = (item | string) | trim -%}
+        {%- if item is sameas true or item is sameas false or not modules.re.fullmatch('[0-9]{1,9}', text) -%}
+            {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {%- endif -%}
+        {%- set number = text | int -%}
+        {%- if number < min_value or number > max_value -%}
+            {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {%- endif -%}
+        {%- if number not in numbers -%}
+            {%- do numbers.append(number) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(numbers | sort) }}
+{% endmacro %}
+
+
 {% macro rfm_decimal_var(name, min_value, max_value, max_decimals=3) %}
     {#- Returns the number as a canonical decimal string, safe to paste into SQL. -#}
     {%- set raw = var(name, none) -%}
@@ -157,6 +184,18 @@
     {%- endif -%}
     {%- if raw is not string or not modules.re.fullmatch('[\\w][\\w\\-]{0,127}', raw) -%}
         {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "a plain database, schema or table name") }}
+    {%- endif -%}
+    {{ return(raw) }}
+{% endmacro %}
+
+
+{% macro rfm_code_var(name) %}
+    {#- A lower-case code (scheme names): it becomes part of SQL literals and export file names. -#}
+    {%- set raw = var(name, none) -%}
+    {%- if raw is not string or not modules.re.fullmatch('[a-z][a-z0-9_]{0,39}', raw)
+        or '__' in raw -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, raw,
+            "a code of lower-case letters, digits and single underscores, starting with a letter (at most 40)") }}
     {%- endif -%}
     {{ return(raw) }}
 {% endmacro %}

@@ -20,6 +20,10 @@
     ({{ end_date }} - {{ start_date }})
 {%- endmacro %}
 
+{% macro spark__rfm_days_between(start_date, end_date) -%}
+    datediff({{ end_date }}, {{ start_date }})
+{%- endmacro %}
+
 
 {% macro rfm_add_days(date_expression, days) -%}
     {{ return(adapter.dispatch('rfm_add_days', 'rfm_lifecycle')(date_expression, days)) }}
@@ -35,4 +39,8 @@
 
 {% macro postgres__rfm_add_days(date_expression, days) -%}
     ({{ date_expression }} + cast({{ days }} as integer))
+{%- endmacro %}
+
+{% macro spark__rfm_add_days(date_expression, days) -%}
+    date_add({{ date_expression }}, cast({{ days }} as int))
 {%- endmacro %}

@@ -12,6 +12,13 @@ action_paths as (
 
 ),
 
+rfm_segments as (
+
+    select * from {{ ref('int_customers_rfm_segmented') }}
+    where is_selected_scheme
+
+),
+
 final as (
 
     select
@@ -34,6 +41,7 @@ final as (
         cast(customers.frequency_tier as {{ dbt.type_string() }}) as frequency_tier,
         customers.inactivity_threshold_days,
         cast(customers.lifecycle_segment as {{ dbt.type_string() }}) as lifecycle_segment,
+        cast(rfm_segments.rfm_segment as {{ dbt.type_string() }}) as rfm_segment,
         cast(customers.next_segment_if_no_order as {{ dbt.type_string() }}) as next_segment_if_no_order,
         customers.next_transition_date,
         cast(customers.days_until_transition as {{ dbt.type_int() }}) as days_until_transition,
@@ -48,6 +56,8 @@ final as (
     from customers
     left join action_paths
         on customers.lifecycle_segment = action_paths.segment
+    left join rfm_segments
+        on customers.customer_id = rfm_segments.customer_id
 
 )
 

@@ -25,6 +25,23 @@ thresholds as (
 
 ),
 
+repeat_curve as (
+
+    select * from {{ ref('repeat_purchase_curve') }}
+
+),
+
+repeat_curve_knee as (
+
+    -- One row, also when the curve has no knee (the value is then empty).
+    select
+        min(case when is_knee then bucket_start_day end) as knee_start_day,
+        max(first_order_customers) as first_order_customers
+
+    from repeat_curve
+
+),
+
 
 threshold_rows as (
 
@@ -44,6 +61,30 @@ threshold_rows as (
     union all
 
     {% endfor -%}
+    {%- set history = settings.history %}
+    -- Measured, not configured: set it beside new_customer_days to see whether the welcome window fits the data.
+    select
+        'repeat_curve_knee_days' as threshold_name,
+        cast(repeat_curve_knee.knee_start_day as decimal(18, 2)) as threshold_value,
+        'days' as value_unit,
+        'auto' as set_by,
+        cast(repeat_curve_knee.first_order_customers as {{ dbt.type_int() }}) as sample_size,
+        {{ rfm_lifecycle.rfm_sql_string(
+            'knee_drop ' ~ history.repeat_curve_knee_drop ~ ', ' ~ history.repeat_curve_buckets ~ ' buckets of '
+            ~ history.repeat_curve_bucket_days ~ ' days') }} as configured_value,
+        {{ rfm_lifecycle.rfm_sql_string(
+            'Days after the first order from which the chance of a second order stays at least '
+            ~ ((history.repeat_curve_knee_drop | float) * 100) | round | int
+            ~ '% below its peak (repeat_purchase_curve); empty when it never does. '
+            ~ 'Compare with new_customer_days: the welcome programme should end before this day.') }}
+            as rule_description,
+        thresholds.as_of_date
+
+    from thresholds
+    cross join repeat_curve_knee
+
+    union all
+
     {%- for name, expression, unit, rule in settings_rows %}
     select
         '{{ name }}' as threshold_name,
@@ -66,8 +107,9 @@ threshold_rows as (
         'fixed' as set_by,
         cast(null as {{ dbt.type_int() }}) as sample_size,
         thresholds.inactivity_mode as configured_value,
-        'tier: inactive after the tier threshold; cycle: after skipping the customer''s own order cycle.'
-            as rule_description,
+        {{ rfm_lifecycle.rfm_sql_string(
+            "tier: inactive after the tier threshold; cycle: after skipping the customer's own order cycle."
+        ) }} as rule_description,
         thresholds.as_of_date
 
     from thresholds

@@ -75,7 +75,7 @@ cell_segment_lists as (
     select
         r_score,
         f_score,
-        {{ dbt.listagg('lifecycle_segment', "', '", 'order by lifecycle_segment') }} as lifecycle_segments
+        {{ rfm_lifecycle.rfm_sorted_string_agg('lifecycle_segment', "', '") }} as lifecycle_segments
 
     from cell_segments
     group by r_score, f_score

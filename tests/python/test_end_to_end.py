@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from conftest import DEMO_ORDERS, PROJECT_DIR, query, run_dbt
+from project_support import DEMO_ORDERS, PROJECT_DIR, query, run_dbt
 
 # Seeds and models without the data tests: the tests run once, in the demo build.
 BUILD_MODELS = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]

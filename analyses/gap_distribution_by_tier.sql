@@ -1,0 +1,142 @@
+{#-
+    Calibration: the days between consecutive orders, per frequency tier, at
+    the percentiles the 'auto' rules use, beside the threshold in force.
+
+      first_to_second  days from the first to the second order: the basis of
+                       new_customer_days (auto: auto_new_customer_percentile)
+      regular, loyal   gaps between consecutive orders in the look-back
+                       window of customers in that tier: the basis of
+                       inactive_days_regular / inactive_days_loyal
+                       (auto: auto_inactive_percentile)
+      all_repeat       all those gaps: the basis of lost_days
+                       (auto: auto_lost_percentile)
+
+    share_of_gaps_beyond_threshold: how many gaps are longer than the
+    threshold, that is how often a customer who did come back would have
+    been flagged (one_time, inactive or lost) before they did.
+    Run: dbt compile --select gap_distribution_by_tier, then run the SQL in
+    target/compiled/rfm_lifecycle/analyses/ (or: make calibrate).
+-#}
+{%- set percentiles = [0.5, 0.75, 0.8, 0.9, 0.95, 0.98] -%}
+{%- set groups = [
+    ('first_to_second', "gaps.order_number = 2", 'new_customer_days'),
+    ('regular', "gaps.is_in_window and gaps.frequency_tier = 'regular'", 'inactive_days_regular'),
+    ('loyal', "gaps.is_in_window and gaps.frequency_tier = 'loyal'", 'inactive_days_loyal'),
+    ('all_repeat', "gaps.is_in_window", 'lost_days'),
+] %}
+
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_netted') }}
+    where is_order
+
+),
+
+customers as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+thresholds as (
+
+    select * from {{ ref('int_lifecycle_thresholds_resolved') }}
+
+),
+
+orders_sequenced as (
+
+    select
+        orders.customer_id,
+        orders.order_date,
+        orders.order_date >= thresholds.window_start_date as is_in_window,
+        row_number() over (
+            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
+        ) as order_number,
+        lag(orders.order_date) over (
+            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
+        ) as previous_order_date
+
+    from orders
+    cross join thresholds
+    where orders.order_date <= thresholds.as_of_date
+
+),
+
+gaps as (
+
+    select
+        orders_sequenced.order_number,
+        orders_sequenced.is_in_window,
+        customers.frequency_tier,
+        {{ rfm_lifecycle.rfm_days_between('orders_sequenced.previous_order_date', 'orders_sequenced.order_date') }}
+            as gap_days
+
+    from orders_sequenced
+    inner join customers
+        on orders_sequenced.customer_id = customers.customer_id
+    where orders_sequenced.previous_order_date is not null
+
+),
+
+percentile_rows as (
+
+    {% for group_name, condition, threshold in groups -%}
+    {%- for percentile in percentiles -%}
+    select
+        '{{ group_name }}' as gap_group,
+        {{ percentile }} as percentile,
+        percentile_value as gap_days,
+        sample_size
+    from ({{ rfm_lifecycle.rfm_percentile_disc('gaps', 'gap_days', percentile, condition) }}) as computed
+
+    {% if not loop.last %}union all{% endif %}
+    {% endfor -%}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+thresholds_in_force as (
+
+    {% for group_name, condition, threshold in groups -%}
+    select
+        '{{ group_name }}' as gap_group,
+        '{{ threshold }}' as threshold_name,
+        thresholds.{{ threshold }} as threshold_days,
+        count(*) as gaps,
+        sum(case when gaps.gap_days > thresholds.{{ threshold }} then 1 else 0 end) as gaps_beyond_threshold
+    from gaps
+    cross join thresholds
+    where {{ condition }}
+    group by thresholds.{{ threshold }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        percentile_rows.gap_group,
+        percentile_rows.percentile,
+        percentile_rows.gap_days,
+        percentile_rows.sample_size,
+        thresholds_in_force.threshold_name,
+        thresholds_in_force.threshold_days,
+        case
+            when thresholds_in_force.gaps > 0
+                then {{ rfm_lifecycle.rfm_rounded_ratio(
+                    'thresholds_in_force.gaps_beyond_threshold', 'thresholds_in_force.gaps', 4) }}
+        end as share_of_gaps_beyond_threshold
+
+    from percentile_rows
+    inner join thresholds_in_force
+        on percentile_rows.gap_group = thresholds_in_force.gap_group
+
+)
+
+select * from final
+order by gap_group asc, percentile asc

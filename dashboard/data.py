@@ -1,0 +1,322 @@
+"""Read the rfm_lifecycle marts from a DuckDB file, read-only.
+
+Every function opens the file, reads and closes it again: a read-only DuckDB
+connection holds a lock that would make the next `dbt build` fail, so the
+dashboard never keeps one open. Results are cached by the caller on the file's
+signature (path, size, modification time), so a rebuild shows up on reload.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DATABASE = "rfm_lifecycle.duckdb"
+BUILD_COMMAND = "make run"
+
+SEGMENTS = ("prospect", "new", "one_time", "regular", "loyal", "inactive", "lost")
+# Customers in these segments bought recently enough for their tier: the
+# active side of the diagonal in the RF matrix.
+ACTIVE_SEGMENTS = ("new", "regular", "loyal")
+
+CORE_TABLES = ("segment_summary", "rf_matrix", "lifecycle_thresholds", "rfm_score_ranges", "customer_segments")
+# The lifecycle-over-time marts (history contract); the dashboard shows a note
+# for each one that is not built yet instead of failing.
+HISTORY_TABLES = ("segment_history", "segment_transitions", "segment_trends", "repeat_purchase_curve")
+
+CONTACT_COLUMNS = (
+    "customer_id",
+    "lifecycle_segment",
+    "next_segment_if_no_order",
+    "next_transition_date",
+    "days_until_transition",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "lifetime_orders",
+    "rfm_key",
+    "action_goal",
+    "action_channel",
+    "as_of_date",
+)
+
+
+class DashboardDataError(Exception):
+    """A database the dashboard cannot show, with the command that fixes it."""
+
+    def __init__(self, message: str, command: str | None = BUILD_COMMAND) -> None:
+        super().__init__(message)
+        self.message = message
+        self.command = command
+
+
+def database_path(environ: dict[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("RFM_DUCKDB_PATH") or DEFAULT_DATABASE).expanduser()
+
+
+def database_signature(path: Path) -> tuple[str, int, int]:
+    """What the cache is keyed on; raises DashboardDataError when there is no file."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise DashboardDataError(
+            f"No database at {path}: the project has not been built there yet."
+        ) from None
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@contextlib.contextmanager
+def open_database(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    database_signature(path)
+    try:
+        connection = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise DashboardDataError(
+                f"{path} is locked by a running build; reload the page when it has finished.",
+                command=None,
+            ) from error
+        raise DashboardDataError(f"{path} cannot be opened as a DuckDB database: {error}") from error
+    except duckdb.Error as error:
+        raise DashboardDataError(f"{path} cannot be opened as a DuckDB database: {error}") from error
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def find_schema(connection: duckdb.DuckDBPyConnection, environ: dict[str, str] | None = None) -> str:
+    """The schema holding the marts: RFM_DUCKDB_SCHEMA, else the one with segment_summary (main first)."""
+    environ = os.environ if environ is None else environ
+    wanted = environ.get("RFM_DUCKDB_SCHEMA")
+    rows = connection.execute(
+        "select table_schema from information_schema.tables "
+        "where table_name = 'segment_summary' and table_catalog = current_database() "
+        "order by table_schema = 'main' desc, table_schema"
+    ).fetchall()
+    schemas = [row[0] for row in rows]
+    if wanted:
+        if wanted not in schemas:
+            raise DashboardDataError(f"The database has no table segment_summary in schema {wanted!r}.")
+        return wanted
+    if not schemas:
+        raise DashboardDataError("The database holds no rfm_lifecycle marts (no table segment_summary).")
+    return schemas[0]
+
+
+def _tables(connection: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    rows = connection.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = ? and table_catalog = current_database()",
+        [schema],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _frame(connection: duckdb.DuckDBPyConnection, query: str, parameters: list | None = None) -> pd.DataFrame:
+    """A query result as a DataFrame whose DATE columns hold datetime.date (pandas would make them timestamps)."""
+    connection.execute(query, parameters or [])
+    date_columns = [name for name, type_code, *_ in connection.description if str(type_code) == "DATE"]
+    frame = connection.df()
+    for name in date_columns:
+        frame[name] = [None if pd.isna(value) else value.date() for value in frame[name]]
+    return frame
+
+
+def _quoted(schema: str, table: str) -> str:
+    return '"' + schema.replace('"', '""') + '"."' + table.replace('"', '""') + '"'
+
+
+@dataclass
+class Marts:
+    """The small marts, read whole; customer-level tables are queried on demand."""
+
+    path: Path
+    schema: str
+    tables: set[str]
+    segment_summary: pd.DataFrame
+    rf_matrix: pd.DataFrame
+    lifecycle_thresholds: pd.DataFrame
+    rfm_score_ranges: pd.DataFrame
+    history: dict[str, pd.DataFrame] = field(default_factory=dict)
+    history_periods: list[dt.date] = field(default_factory=list)
+
+    @property
+    def missing_history(self) -> list[str]:
+        return [table for table in HISTORY_TABLES if table not in self.tables]
+
+    @property
+    def as_of_date(self) -> dt.date | None:
+        values = self.segment_summary["as_of_date"].dropna()
+        return values.iloc[0] if len(values) else None
+
+    def threshold(self, name: str) -> float | None:
+        rows = self.lifecycle_thresholds[self.lifecycle_thresholds["threshold_name"] == name]
+        if rows.empty or pd.isna(rows["threshold_value"].iloc[0]):
+            return None
+        return float(rows["threshold_value"].iloc[0])
+
+
+def load_marts(path: Path) -> Marts:
+    with open_database(path) as connection:
+        schema = find_schema(connection)
+        tables = _tables(connection, schema)
+        missing = [table for table in CORE_TABLES if table not in tables]
+        if missing:
+            raise DashboardDataError(
+                f"The database lacks the mart(s) {', '.join(missing)}: the build did not finish."
+            )
+
+        def read(table: str, order_by: str) -> pd.DataFrame:
+            return _frame(connection, f"select * from {_quoted(schema, table)} order by {order_by}")
+
+        marts = Marts(
+            path=path,
+            schema=schema,
+            tables=tables,
+            segment_summary=read("segment_summary", "segment_order"),
+            rf_matrix=read("rf_matrix", "r_score, f_score"),
+            lifecycle_thresholds=read("lifecycle_thresholds", "threshold_name"),
+            rfm_score_ranges=read("rfm_score_ranges", "measure, score"),
+        )
+        order_by = {
+            "segment_trends": "period_end_date, lifecycle_segment",
+            "segment_transitions": "period_end_date, from_segment, to_segment",
+            "repeat_purchase_curve": "bucket_start_day",
+        }
+        for table, order in order_by.items():
+            if table in tables:
+                marts.history[table] = read(table, order)
+        if "segment_history" in tables:
+            marts.history_periods = [
+                row[0]
+                for row in connection.execute(
+                    f"select distinct period_end_date from {_quoted(schema, 'segment_history')} "
+                    "order by period_end_date"
+                ).fetchall()
+            ]
+        elif "segment_transitions" in marts.history:
+            marts.history_periods = sorted(set(marts.history["segment_transitions"]["period_end_date"]))
+    return marts
+
+
+def headline(marts: Marts) -> dict[str, float | int | None]:
+    """The five headline numbers, all from segment_summary."""
+    summary = marts.segment_summary
+    customers = int(summary["customers"].sum())
+    buyers = int(summary.loc[summary["lifecycle_segment"] != "prospect", "customers"].sum())
+    active = int(summary.loc[summary["lifecycle_segment"].isin(ACTIVE_SEGMENTS), "customers"].sum())
+    return {
+        "customers": customers,
+        "buyers": buyers,
+        "active_customers": active,
+        # Prospects never bought, so they are left out of the share rather than counted as not active.
+        "active_share": active / buyers if buyers else None,
+        "trailing_revenue": float(summary["trailing_revenue"].sum()),
+        "revenue_at_risk": float(summary["revenue_at_risk"].sum()),
+        "upgrade_potential": float(summary["upgrade_potential"].sum()),
+    }
+
+
+def rf_boundary(rf_matrix: pd.DataFrame, below: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where the diagonal runs: per frequency score, the recency score the line is drawn under.
+
+    That is one above the highest non-empty cell dominated by a segment in `below` (so
+    buckets + 1 when the top cell is one), or the lowest non-empty cell when no cell is.
+    Returns (f_score, r_score) pairs; empty columns are skipped.
+    """
+    boundary = []
+    filled = rf_matrix[rf_matrix["customers"] > 0]
+    for f_score in sorted(filled["f_score"].unique()):
+        column = filled[filled["f_score"] == f_score]
+        below_cells = column[column["dominant_segment"].isin(below)]
+        line = int(below_cells["r_score"].max()) + 1 if len(below_cells) else int(column["r_score"].min())
+        boundary.append((int(f_score), line))
+    return boundary
+
+
+def contact_list(path: Path, schema: str, segment: str, within_days: int) -> pd.DataFrame:
+    """Customers of a segment whose next transition falls within `within_days` of the as-of date."""
+    with open_database(path) as connection:
+        return _frame(
+            connection,
+            f"select {', '.join(CONTACT_COLUMNS)} from {_quoted(schema, 'customer_segments')} "
+            "where lifecycle_segment = ? and days_until_transition <= ? "
+            "order by next_transition_date, customer_id",
+            [segment, int(within_days)],
+        )
+
+
+def transitions_between(marts: Marts, from_date: dt.date, to_date: dt.date) -> tuple[pd.DataFrame, str]:
+    """Customers per (from_segment, to_segment) between two period ends, and the mart it came from.
+
+    Consecutive period ends read segment_transitions; any other pair is counted on
+    segment_history. A customer not known at from_date comes from 'none'.
+    """
+    periods = marts.history_periods
+    consecutive = (
+        from_date in periods and to_date in periods and periods.index(to_date) == periods.index(from_date) + 1
+    )
+    if consecutive and "segment_transitions" in marts.history:
+        transitions = marts.history["segment_transitions"]
+        rows = transitions[transitions["period_end_date"] == to_date]
+        frame = rows[["from_segment", "to_segment", "customers"]].reset_index(drop=True)
+        return frame.astype({"customers": "int64"}), "segment_transitions"
+    if "segment_history" not in marts.tables:
+        raise DashboardDataError("segment_history is not built yet, so only consecutive periods can be compared.")
+    history = _quoted(marts.schema, "segment_history")
+    with open_database(marts.path) as connection:
+        frame = _frame(
+            connection,
+            f"""
+            select
+                coalesce(earlier.lifecycle_segment, 'none') as from_segment,
+                later.lifecycle_segment as to_segment,
+                count(*) as customers
+            from {history} as later
+            left join {history} as earlier
+                on earlier.customer_id = later.customer_id
+                and earlier.period_end_date = ?
+            where later.period_end_date = ?
+            group by all
+            order by from_segment, to_segment
+            """,
+            [from_date, to_date],
+        )
+    return frame.astype({"customers": "int64"}), "segment_history"
+
+
+def repeat_curve_knee_day(marts: Marts) -> float | None:
+    """The knee of the repeat-purchase curve: the threshold row if built, else the flagged bucket."""
+    knee = marts.threshold("repeat_curve_knee_days")
+    if knee is not None:
+        return knee
+    curve = marts.history.get("repeat_purchase_curve")
+    if curve is None:
+        return None
+    flagged = curve[curve["is_knee"].fillna(False).astype(bool)]
+    return float(flagged["bucket_end_day"].iloc[0]) if len(flagged) else None
+
+
+def contacts_due_by_segment(path: Path, schema: str, within_days: int) -> pd.DataFrame:
+    """Per segment, how many customers change segment within `within_days` of the as-of date."""
+    with open_database(path) as connection:
+        return _frame(
+            connection,
+            f"select lifecycle_segment, count(*) as customers_due from {_quoted(schema, 'customer_segments')} "
+            "where days_until_transition <= ? group by lifecycle_segment order by lifecycle_segment",
+            [int(within_days)],
+        )
+
+
+def contacts_csv(contacts: pd.DataFrame) -> str:
+    """The contact list as CSV for a CRM or mailing tool: ISO dates, '.' decimals, no index."""
+    return contacts.to_csv(index=False, date_format="%Y-%m-%d")

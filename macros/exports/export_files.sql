@@ -1,0 +1,92 @@
+{#-
+    Export files for CRM and mailing tools (docs/exports.md). The rows live in
+    the export_contacts table, built with portable SQL on every engine; only
+    writing them to files is engine-specific, so it goes through
+    adapter.dispatch. Each file is written to a temporary name beside it and
+    renamed over the old one (DuckDB's COPY ... USE_TMP_FILE), so a reader sees
+    the old file or the new one, never a half-written one.
+-#}
+
+{% macro rfm_export_columns() %}
+    {#- The columns of every segment file and of due_today, in order: a contract (docs/exports.md). -#}
+    {{ return([
+        'customer_id', 'segment_scheme', 'segment_code', 'segment_name',
+        'action_phase', 'action_goal', 'action_description', 'action_channel', 'action_trigger',
+        'lifecycle_segment', 'rfm_segment', 'next_segment_if_no_order', 'next_transition_date',
+        'days_until_transition', 'last_order_date', 'recency_days', 'frequency', 'monetary',
+        'r_score', 'f_score', 'm_score', 'as_of_date',
+    ]) }}
+{% endmacro %}
+
+
+{% macro rfm_export_manifest_columns() %}
+    {#- The columns of manifest.csv, in order: a contract (docs/exports.md). -#}
+    {{ return([
+        'export_file', 'export_kind', 'segment_scheme', 'segment_code', 'segment_name',
+        'customers', 'csv_file', 'parquet_file', 'as_of_date',
+    ]) }}
+{% endmacro %}
+
+
+{% macro rfm_write_export_files(files_relation, contacts_relation) %}
+    {#- Post-hook of export_files: writes every file it lists, then manifest.csv; nothing when export_folder is null. -#}
+    {%- set folder = rfm_lifecycle.rfm_settings().export_folder -%}
+    {%- if not execute or folder is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('rfm_write_export_files', 'rfm_lifecycle')(files_relation, contacts_relation, folder)) }}
+{% endmacro %}
+
+
+{% macro default__rfm_write_export_files(files_relation, contacts_relation, folder) %}
+    {{ exceptions.raise_compiler_error(
+        "rfm_lifecycle: var 'export_folder' is '" ~ folder ~ "', but export files are written with DuckDB's COPY"
+        ~ " and this target is " ~ target.type ~ ". Set export_folder to null (the default) and let the CRM or"
+        ~ " mailing tool read the tables instead: export_contacts holds every file row (export_file names the"
+        ~ " file) and export_files lists the files; or leave the exports out with --exclude tag:export."
+    ) }}
+{% endmacro %}
+
+
+{% macro duckdb__rfm_write_export_files(files_relation, contacts_relation, folder) %}
+    {%- set base = (folder.rstrip('/') or '') ~ '/' -%}
+    {#-
+        DuckDB marks a Parquet column required when the table's statistics
+        show no null in it, so the schema would change with the data. The
+        CASE keeps every column optional, run after run (tested).
+    -#}
+    {%- set columns = [] -%}
+    {%- for column in rfm_lifecycle.rfm_export_columns() -%}
+        {%- do columns.append("case when customer_id is not null then " ~ column ~ " end as " ~ column) -%}
+    {%- endfor -%}
+    {%- set files = run_query("select export_file from " ~ files_relation ~ " order by export_file") -%}
+    {%- for export_file in files.columns[0].values() -%}
+        {%- set rows_query = "select " ~ columns | join(', ') ~ " from " ~ contacts_relation
+            ~ " where export_file = " ~ rfm_lifecycle.rfm_sql_string(export_file)
+            ~ " order by customer_id" -%}
+        {%- for file_format in ['csv', 'parquet'] -%}
+            {%- do run_query(rfm_lifecycle.rfm_duckdb_copy_statement(rows_query, base ~ export_file ~ '.' ~ file_format, file_format)) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {#- Last, so a tool that waits for the manifest finds every file it lists already in place. -#}
+    {%- set manifest_query = "select " ~ rfm_lifecycle.rfm_export_manifest_columns() | join(', ')
+        ~ " from " ~ files_relation ~ " order by export_file" -%}
+    {%- do run_query(rfm_lifecycle.rfm_duckdb_copy_statement(manifest_query, base ~ 'manifest.csv', 'csv')) -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro rfm_duckdb_copy_statement(query, path, file_format) %}
+    {#-
+        USE_TMP_FILE makes DuckDB write tmp_<name> in the same folder and
+        rename it over <name> when complete: an atomic replace on one file
+        system. Dates as YYYY-MM-DD, an empty field for null.
+    -#}
+    {%- if file_format == 'csv' -%}
+        {%- set options = "format csv, header true, delimiter ',', quote '\"', escape '\"', nullstr '',"
+            ~ " dateformat '%Y-%m-%d', use_tmp_file true" -%}
+    {%- else -%}
+        {%- set options = "format parquet, compression snappy, use_tmp_file true" -%}
+    {%- endif -%}
+    {{ return("copy (" ~ query ~ ") to " ~ rfm_lifecycle.rfm_sql_string(path) ~ " (" ~ options ~ ")") }}
+{% endmacro %}

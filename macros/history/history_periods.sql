@@ -1,0 +1,44 @@
+{#-
+    Calendar periods of the history (history_period_grain): a month ends on
+    its last day, a week on Sunday (weeks run Monday to Sunday), a day on
+    itself. The history's last period is cut short on the as-of date; closed
+    periods keep their end date from run to run, so an incremental run only
+    adds the periods it has not built yet.
+-#}
+
+{% macro rfm_history_period_end(date_expression) -%}
+    {#- The last day of the calendar period that holds the date. -#}
+    {%- set grain = rfm_lifecycle.rfm_settings().history.period_grain -%}
+    {%- if grain == 'day' -%}
+        {{ date_expression }}
+    {%- elif grain == 'week' -%}
+        {{ rfm_lifecycle.rfm_add_days(date_expression, '6 - ' ~ rfm_lifecycle.rfm_weekday_number(date_expression)) }}
+    {%- else -%}
+        {{ dbt.last_day(date_expression, 'month') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro rfm_history_period_end_before(date_expression, periods_back) -%}
+    {#- The last day of the calendar period `periods_back` periods before the one that holds the date. -#}
+    {%- set grain = rfm_lifecycle.rfm_settings().history.period_grain -%}
+    {%- if grain == 'day' -%}
+        {{ rfm_lifecycle.rfm_add_days(date_expression, '-(' ~ periods_back ~ ')') }}
+    {%- elif grain == 'week' -%}
+        {{ rfm_lifecycle.rfm_add_days(
+            rfm_lifecycle.rfm_history_period_end(date_expression), '-7 * (' ~ periods_back ~ ')') }}
+    {%- else -%}
+        {{ dbt.last_day(dbt.dateadd('month', '-(' ~ periods_back ~ ')', date_expression), 'month') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro rfm_weekday_number(date_expression) -%}
+    {#-
+        0 = Monday .. 6 = Sunday, from whole days since 0001-01-01 (a Monday
+        in the proleptic Gregorian calendar). Counting from so early keeps the
+        day count positive, where every engine's division floors alike.
+    -#}
+    {%- set days = rfm_lifecycle.rfm_days_between(rfm_lifecycle.rfm_date_literal('0001-01-01'), date_expression) -%}
+    ({{ days }} - 7 * floor(({{ days }}) / 7))
+{%- endmacro %}

@@ -1,0 +1,100 @@
+{{ config(post_hook=after_commit("{{ rfm_lifecycle.rfm_write_export_files(this, ref('export_contacts')) }}")) }}
+
+{#-
+    One row per export file, also for empty segments (a tool then reads an
+    empty list, not last run's): every lifecycle segment, every segment of the
+    chosen RFM scheme, and due_today. Written as manifest.csv after the files.
+-#}
+
+with
+
+contacts as (
+
+    select * from {{ ref('export_contacts') }}
+
+),
+
+lifecycle_segments as (
+
+    select * from {{ ref('segment_action_paths') }}
+
+),
+
+rfm_segments as (
+
+    select * from {{ ref('int_rfm_segments_defined') }}
+    where is_selected_scheme
+
+),
+
+thresholds as (
+
+    select * from {{ ref('int_lifecycle_thresholds_resolved') }}
+
+),
+
+files as (
+
+    select
+        {{ dbt.concat(["'lifecycle__'", 'segment']) }} as export_file,
+        'segment' as export_kind,
+        'lifecycle' as segment_scheme,
+        segment as segment_code,
+        segment as segment_name
+
+    from lifecycle_segments
+
+    union all
+
+    select
+        {{ dbt.concat(['rfm_scheme', "'__'", 'rfm_segment_code']) }} as export_file,
+        'segment' as export_kind,
+        rfm_scheme as segment_scheme,
+        rfm_segment_code as segment_code,
+        rfm_segment as segment_name
+
+    from rfm_segments
+
+    union all
+
+    select
+        'due_today' as export_file,
+        'due' as export_kind,
+        'lifecycle' as segment_scheme,
+        cast(null as {{ dbt.type_string() }}) as segment_code,
+        cast(null as {{ dbt.type_string() }}) as segment_name
+
+),
+
+file_rows as (
+
+    select
+        export_file,
+        count(*) as customers
+
+    from contacts
+    group by export_file
+
+),
+
+final as (
+
+    select
+        cast(files.export_file as {{ dbt.type_string() }}) as export_file,
+        cast(files.export_kind as {{ dbt.type_string() }}) as export_kind,
+        cast(files.segment_scheme as {{ dbt.type_string() }}) as segment_scheme,
+        cast(files.segment_code as {{ dbt.type_string() }}) as segment_code,
+        cast(files.segment_name as {{ dbt.type_string() }}) as segment_name,
+        cast(coalesce(file_rows.customers, 0) as {{ dbt.type_int() }}) as customers,
+        cast({{ dbt.concat(['files.export_file', "'.csv'"]) }} as {{ dbt.type_string() }}) as csv_file,
+        cast({{ dbt.concat(['files.export_file', "'.parquet'"]) }} as {{ dbt.type_string() }}) as parquet_file,
+        thresholds.as_of_date
+
+    from files
+    cross join thresholds
+    left join file_rows
+        on files.export_file = file_rows.export_file
+
+)
+
+select * from final

@@ -1,0 +1,81 @@
+{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set history = settings.history -%}
+{%- set fingerprint_parts = [
+    ('loyal_min_orders', 'thresholds.loyal_min_orders'),
+    ('new_customer_days', 'thresholds.new_customer_days'),
+    ('inactive_days_regular', 'thresholds.inactive_days_regular'),
+    ('inactive_days_loyal', 'thresholds.inactive_days_loyal'),
+    ('lost_days', 'thresholds.lost_days'),
+    ('lookback_days', 'thresholds.lookback_days'),
+    ('inactivity_mode', 'thresholds.inactivity_mode'),
+    ('cycle_multiplier_percent', 'thresholds.cycle_multiplier_percent'),
+    ('cycle_min_days', 'thresholds.cycle_min_days'),
+    ('score_buckets', 'thresholds.score_buckets'),
+] -%}
+{%- set fingerprint_sql = ["'grain=" ~ history.period_grain ~ ";monetary=" ~ settings.monetary_measure ~ "'"] -%}
+{%- for name, expression in fingerprint_parts -%}
+{%- do fingerprint_sql.extend(["';" ~ name ~ "='", 'cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ')']) -%}
+{%- endfor %}
+
+{#-
+    The period ends of segment_history: period 1 to history_periods, the last
+    ending on the as-of date, and period 0, the end of the period before the
+    first, which opens the history (the segment a customer had before period 1
+    comes from it). Every row carries the settings the history is computed
+    with, so an incremental run can tell whether stored periods are still
+    valid.
+-#}
+
+with
+
+as_of as (
+
+    select * from {{ ref('int_as_of_dates_resolved') }}
+
+),
+
+thresholds as (
+
+    select * from {{ ref('int_lifecycle_thresholds_resolved') }}
+
+),
+
+offsets as (
+
+    {{ dbt.generate_series(history.periods + 1) }}
+
+),
+
+period_ends as (
+
+    select
+        {{ history.periods + 1 }} - offsets.generated_number as period_number,
+        case
+            when offsets.generated_number = 1 then as_of.as_of_date
+            else {{ rfm_lifecycle.rfm_history_period_end_before('as_of.as_of_date', 'offsets.generated_number - 1') }}
+        end as period_end_date
+
+    from offsets
+    cross join as_of
+    where as_of.as_of_date is not null
+
+),
+
+final as (
+
+    select
+        cast(period_ends.period_number as {{ dbt.type_int() }}) as period_number,
+        cast(period_ends.period_end_date as date) as period_end_date,
+        cast(
+            lag(period_ends.period_end_date) over (order by period_ends.period_number asc) as date
+        ) as previous_period_end_date,
+        period_ends.period_number >= 1 as is_reported,
+        {{ rfm_lifecycle.rfm_sql_string(history.period_grain) }} as period_grain,
+        {{ dbt.concat(fingerprint_sql) }} as settings_fingerprint
+
+    from period_ends
+    cross join thresholds
+
+)
+
+select * from final

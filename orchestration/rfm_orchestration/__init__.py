@@ -1,0 +1,1 @@
+"""Dagster orchestration example for rfm_lifecycle: see orchestration/README.md."""

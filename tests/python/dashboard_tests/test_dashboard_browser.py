@@ -1,0 +1,166 @@
+"""The dashboard in a real browser: serve it, load it in headless Chromium, wait for the
+charts to draw over Streamlit's websocket, check them and save target/dashboard.png.
+
+Needs Debian's `chromium` and `chromium-driver` (CI installs both). Outside CI a
+machine without them skips this test; in CI (CI=true) that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dashboard_paths import APP, PROJECT_ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+SCREENSHOT = PROJECT_ROOT / "target" / "dashboard.png"
+CHARTS = 7
+START_TIMEOUT_S = 60
+DRAW_TIMEOUT_S = 90
+
+if not (CHROMIUM and CHROMEDRIVER):
+    if os.environ.get("CI"):
+        pytest.fail("CI must install Debian's chromium and chromium-driver for the browser test.")
+    pytest.skip("chromium / chromedriver not installed (apt-get install chromium chromium-driver)",
+                allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture()
+def server(dashboard_database: Path, tmp_path: Path):
+    port = free_port()
+    environment = {**os.environ, "RFM_DUCKDB_PATH": str(dashboard_database)}
+    log = (tmp_path / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(APP),
+            "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ],
+        cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text())
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture()
+def browser(tmp_path: Path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1500,1200",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def drawn(driver) -> dict[str, int]:
+    """What Plotly has drawn so far, counted in the page."""
+    return driver.execute_script(
+        """
+        const count = (selector) => document.querySelectorAll(selector).length;
+        return {
+            charts: count('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'),
+            plots: count('[data-testid="stPlotlyChart"] .js-plotly-plot'),
+            bars: count('.js-plotly-plot .barlayer .point path'),
+            heatmaps: count('.js-plotly-plot .heatmaplayer image'),
+            sankey_nodes: count('.js-plotly-plot .sankey .sankey-node'),
+            sankey_links: count('.js-plotly-plot .sankey .sankey-link'),
+            lines: count('.js-plotly-plot .scatterlayer .trace .lines path'),
+            shapes: count('.js-plotly-plot .shapelayer path'),
+            exceptions: count('[data-testid="stException"]'),
+            headers: count('h2'),
+        };
+        """
+    )
+
+
+def test_dashboard_draws_in_chromium(server, browser, sql):
+    browser.get(server)
+    state: dict[str, int] = {}
+
+    def charts_drawn(driver) -> bool:
+        state.update(drawn(driver))
+        return (
+            state["exceptions"] > 0
+            or (state["plots"] == CHARTS and state["sankey_links"] > 0 and state["heatmaps"] > 0
+                and state["bars"] > 0 and state["lines"] > 0)
+        )
+
+    WebDriverWait(browser, DRAW_TIMEOUT_S, poll_frequency=0.5).until(charts_drawn)
+    assert state["exceptions"] == 0, browser.find_element(By.CSS_SELECTOR, '[data-testid="stException"]').text
+    assert state["plots"] == CHARTS
+    assert state["charts"] >= CHARTS
+    assert state["headers"] >= 8
+    # Every flow of the default Sankey is drawn: one link per non-empty transition.
+    transitions = sql(
+        "select count(*) from segment_transitions where customers > 0 "
+        "and period_end_date = (select max(period_end_date) from segment_transitions)"
+    )[0][0]
+    assert state["sankey_links"] == transitions
+    # Two vertical markers on the repeat curve: the new-customer threshold and the knee.
+    assert state["shapes"] >= 2
+    text = browser.find_element(By.TAG_NAME, "body").text
+    customers = sql("select count(*) from customer_segments")[0][0]
+    assert f"{customers:,}" in text
+    assert "new-customer threshold" in text
+
+    # Grow the window to the whole page, so the screenshot shows every section.
+    height = browser.execute_script(
+        "const main = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+        "return Math.max(main.scrollHeight, document.body.scrollHeight);"
+    )
+    browser.set_window_size(1500, min(int(height) + 200, 16000))
+    WebDriverWait(browser, DRAW_TIMEOUT_S, poll_frequency=0.5).until(
+        lambda driver: drawn(driver)["plots"] == CHARTS
+    )
+    time.sleep(1.0)  # let Plotly finish its resize transition before the picture
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 50_000
+    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,61 @@
+"""A throw-away copy of the dbt project with its own DuckDB file, for tests that
+break seeds, change vars or write files without touching the working copy."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
+PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "macros", "models", "seeds", "tests", "analyses"]
+
+
+class Sandbox:
+    def __init__(self, path: Path):
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        for part in PROJECT_PARTS:
+            source = ROOT / part
+            if source.is_dir():
+                shutil.copytree(source, path / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            elif source.exists():
+                shutil.copy2(source, path / part)
+        self.database = path / "sandbox.duckdb"
+
+    def generate_orders(self, *args: str) -> None:
+        demo = self.path / "data" / "demo"
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "generate_orders.py"), *args,
+             "--out", str(demo / "orders.csv"), "--customers-out", str(demo / "customers.csv")],
+            check=True, capture_output=True, text=True, timeout=300,
+        )
+
+    def dbt(self, *args: str, dbt_vars: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        env = {
+            **os.environ,
+            "DBT_PROFILES_DIR": str(self.path),
+            "DBT_PROJECT_DIR": str(self.path),
+            "RFM_DUCKDB_PATH": str(self.database),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        }
+        command = [str(DBT), *args]
+        if dbt_vars:
+            command += ["--vars", json.dumps(dbt_vars)]
+        result = subprocess.run(command, cwd=self.path, env=env, capture_output=True, text=True, timeout=900)
+        if check and result.returncode != 0:
+            raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
+        return result
+
+    def query(self, sql: str) -> list[tuple]:
+        import duckdb
+
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+    @property
+    def rules_seed(self) -> Path:
+        return self.path / "seeds" / "rfm_segment_rules.csv"

@@ -1,0 +1,120 @@
+"""Helpers of the engine tests: load the demo into an engine, build, and read every mart back comparably.
+
+The demo CSV files are loaded into an engine as raw text tables
+(scripts/load_raw_tables.py) and `dbt build` runs there; DuckDB also reads
+the CSV file directly, its default, which is the reference. The marts must
+then hold the same rows on every engine, value for value and type for type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from project_support import DBT, DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR, query
+
+sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+import load_raw_tables  # noqa: E402
+
+MARTS = [
+    "customer_segments",
+    "segment_summary",
+    "rf_matrix",
+    "rfm_score_ranges",
+    "lifecycle_thresholds",
+    "orders_accounting",
+    "orders_rejected",
+]
+RAW_SCHEMA = "rfm_test_raw"
+MODEL_SCHEMA = "rfm_test"
+SOURCE_VARS = {
+    "orders_path": None,
+    "customers_path": None,
+    "orders_schema": RAW_SCHEMA,
+    "orders_table": "raw_orders",
+    "customers_table": "raw_customers",
+}
+Table = tuple[list[str], list[tuple]]
+
+
+def normalized(columns: list[str], rows: list) -> Table:
+    """Rows in a fixed order, each value tagged with its Python type; decimals keep their scale."""
+
+    def value(item: object) -> tuple[str, object]:
+        if isinstance(item, Decimal):
+            return ("Decimal", str(item))
+        return (type(item).__name__, item)  # a datetime is never equal to a date: the tag differs
+
+    tagged = [tuple(value(item) for item in row) for row in rows]
+    return list(columns), sorted(tagged, key=lambda row: [(kind, str(item)) for kind, item in row])
+
+
+def dbt_command(args: list[str], tmp_path: Path, variables: dict, extra_env: dict | None = None) -> None:
+    command = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+               "--vars", json.dumps(variables)]
+    environment = {
+        **os.environ,
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        **(extra_env or {}),
+    }
+    result = subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True,
+                            timeout=1800)
+    assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
+
+
+def load(target: str, extra_env: dict) -> None:
+    """The loader as a user runs it, into RAW_SCHEMA."""
+    command = [sys.executable, str(PROJECT_DIR / "scripts" / "load_raw_tables.py"), "--target", target,
+               "--orders", str(DEMO_ORDERS), "--customers", str(DEMO_CUSTOMERS), "--schema", RAW_SCHEMA]
+    result = subprocess.run(command, cwd=PROJECT_DIR, env={**os.environ, **extra_env}, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def duckdb_marts(database: Path) -> dict[str, Table]:
+    marts = {}
+    for mart in MARTS:
+        columns = [name for (name,) in query(
+            database,
+            f"select column_name from information_schema.columns where table_name = '{mart}' "
+            "order by ordinal_position",
+        )]
+        marts[mart] = normalized(columns, query(database, f"select * from {mart}"))
+    return marts
+
+
+def assert_identical(expected: Table, actual: Table, label: str) -> None:
+    expected_columns, expected_rows = expected
+    actual_columns, actual_rows = actual
+    assert actual_columns == expected_columns, f"{label}: other columns {actual_columns}"
+    assert len(actual_rows) == len(expected_rows), f"{label}: {len(actual_rows)} rows, DuckDB {len(expected_rows)}"
+    for expected_row, actual_row in zip(expected_rows, actual_rows):
+        if expected_row != actual_row:
+            differences = {
+                name: (want, got)
+                for name, want, got in zip(expected_columns, expected_row, actual_row)
+                if want != got
+            }
+            raise AssertionError(f"{label}: first differing row {expected_row[0][1]!r} (DuckDB, other): {differences}")
+    assert actual_rows == expected_rows
+
+
+def assert_marts_identical(expected: dict[str, Table], actual: dict[str, Table], engine: str) -> None:
+    assert sorted(actual) == sorted(expected)
+    for mart in MARTS:
+        assert_identical(expected[mart], actual[mart], f"{engine} {mart}")
+
+
+@pytest.fixture(scope="module")
+def duckdb_file_marts(demo_database: Path) -> dict[str, Table]:
+    """The reference: DuckDB reading the CSV file directly (the session's demo build, tests included)."""
+    return duckdb_marts(demo_database)

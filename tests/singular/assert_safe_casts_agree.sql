@@ -1,0 +1,134 @@
+{#-
+    The safe casts follow one rule on every engine (macros/cross_database/safe_casts.sql):
+    each case below must parse to the expected value, or to null, on whichever engine runs the test.
+-#}
+{%- set date_cases = [
+    ('2024-01-05', '2024-01-05'),
+    (' 2024-01-05 ', '2024-01-05'),
+    ('2024-1-5', '2024-01-05'),
+    ('2024-01-05 13:45:00', '2024-01-05'),
+    ('2024-01-05T13:45:00', '2024-01-05'),
+    ('2024-01-05 13:45', '2024-01-05'),
+    ('2024-01-05 13:45:00.123456', '2024-01-05'),
+    ('2024-01-05T00:30:00Z', '2024-01-05'),
+    ('2024-01-05 00:30:00+02:00', '2024-01-05'),
+    ('2024-01-05 23:30:00-0500', '2024-01-05'),
+    ('2024-02-29', '2024-02-29'),
+    ('2000-02-29', '2000-02-29'),
+    ('1900-02-29', none),
+    ('2023-02-29', none),
+    ('2024-04-31', none),
+    ('2024-13-45', none),
+    ('2024-00-10', none),
+    ('2024-01-00', none),
+    ('0999-01-01', none),
+    ('20240105', none),
+    ('05/01/2024', none),
+    ('2024/01/05', none),
+    ('2024-01-05 24:00:00', none),
+    ('2024-01-05 garbage', none),
+    ('not a date', none),
+    ('infinity', none),
+    ('', none),
+] -%}
+{%- set amount_cases = [
+    ('12.50', '12.50'),
+    (' -3.10 ', '-3.10'),
+    ('+4', '4.00'),
+    ('.5', '0.50'),
+    ('5.', '5.00'),
+    ('12.345', '12.35'),
+    ('-12.345', '-12.35'),
+    ('1e3', '1000.00'),
+    ('2.5E-1', '0.25'),
+    ('0.125e1', '1.25'),
+    ('9999999999999999.99', '9999999999999999.99'),
+    ('9999999999999999.995', none),
+    ('10000000000000000', none),
+    ('1e16', none),
+    ('1e999', none),
+    ('12,50,0', none),
+    ('1,000', none),
+    ('1_000', none),
+    ('12.3.4', none),
+    ('- 5', none),
+    ('$5', none),
+    ('0x10', none),
+    ('1.5d', none),
+    ('NaN', none),
+    ('inf', none),
+    ('n/a', none),
+    ('', none),
+] -%}
+
+with
+
+date_cases as (
+
+    {% for raw_text, expected in date_cases -%}
+    select
+        {{ rfm_lifecycle.rfm_sql_string(raw_text) }} as raw_text,
+        {{ rfm_lifecycle.rfm_date_literal(expected) if expected is not none else 'cast(null as date)' }}
+            as expected_date
+    {%- if not loop.last %}
+    union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+amount_cases as (
+
+    {% for raw_text, expected in amount_cases -%}
+    select
+        {{ rfm_lifecycle.rfm_sql_string(raw_text) }} as raw_text,
+        cast({{ expected if expected is not none else 'null' }} as {{ rfm_lifecycle.rfm_type_amount() }})
+            as expected_amount
+    {%- if not loop.last %}
+    union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+dates_parsed as (
+
+    select
+        raw_text,
+        expected_date,
+        {{ rfm_lifecycle.rfm_try_cast_date('trim(raw_text)') }} as parsed_date
+    from date_cases
+
+),
+
+amounts_parsed as (
+
+    select
+        raw_text,
+        expected_amount,
+        {{ rfm_lifecycle.rfm_try_cast_amount('trim(raw_text)') }} as parsed_amount
+    from amount_cases
+
+)
+
+select
+    'date' as cast_kind,
+    raw_text,
+    cast(expected_date as {{ dbt.type_string() }}) as expected_value,
+    cast(parsed_date as {{ dbt.type_string() }}) as parsed_value
+from dates_parsed
+where
+    (expected_date is null) <> (parsed_date is null)
+    or expected_date <> parsed_date
+
+union all
+
+select
+    'amount' as cast_kind,
+    raw_text,
+    cast(expected_amount as {{ dbt.type_string() }}) as expected_value,
+    cast(parsed_amount as {{ dbt.type_string() }}) as parsed_value
+from amounts_parsed
+where
+    (expected_amount is null) <> (parsed_amount is null)
+    or expected_amount <> parsed_amount
