@@ -122,8 +122,10 @@ class DbtHarness:
         assert result.success, result.messages
 
     def build(self, vars: dict | None = None, select: list[str] | None = None,
-              resource: str = "build") -> DbtResult:
+              resource: str = "build", full_refresh: bool = False) -> DbtResult:
         args = [resource]
+        if full_refresh:
+            args.append("--full-refresh")
         if select:
             args += ["--select", *select]
         if resource == "build":

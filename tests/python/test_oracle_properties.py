@@ -70,7 +70,10 @@ def run_scenario(h: DbtHarness, sc: Scenario):
         customers_file = h.work_dir / "customers.csv"
         write_csv(customers_file, ["customer_id"], [[c] for c in sc.customers_file])
         dbt_vars["customers_path"] = str(customers_file)
-    return h.build(dbt_vars)
+    # Every scenario is a new input in the same database: rebuild the incremental
+    # history from scratch (incremental runs are compared with full refreshes in
+    # test_segment_history.py and test_reruns.py).
+    return h.build(dbt_vars, full_refresh=True)
 
 
 def check_scenario(h: DbtHarness, sc: Scenario) -> None:
