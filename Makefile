@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 DEMO_ORDERS := data/demo/orders.csv
 DEMO_CUSTOMERS := data/demo/customers.csv
 
-.PHONY: setup demo run build test lint unit-python clean test-engines test-spark
+.PHONY: setup demo run build test lint unit-python clean test-engines test-spark browser-deps
 
 setup: $(VENV)/.installed
 
@@ -35,7 +35,15 @@ lint: setup demo
 
 # pytest runs under a throwaway PostgreSQL server (scripts/with_test_postgres.sh);
 # the Spark tests take minutes and run with `make test-spark`.
-test: setup demo lint build
+# Debian packages the tests drive: chromium for the dashboard's browser test
+# (PostgreSQL is installed by scripts/with_test_postgres.sh, Java by test-spark).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" -ne 0 ]; then echo "The browser test needs: apt-get install chromium chromium-driver" >&2; exit 1; fi; \
+		echo "Installing chromium and chromium-driver (Debian)..." >&2; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: setup demo browser-deps lint build
 	scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python -q --ignore=tests/python/test_engine_spark.py
 
 clean:
@@ -52,7 +60,7 @@ EXPORT_FOLDER ?= data/exports
 .PHONY: export
 export: setup demo
 	mkdir -p "$(EXPORT_FOLDER)"
-	$(BIN)/dbt build --quiet --select +tag:export --vars '{export_folder: "$(EXPORT_FOLDER)"}'
+	$(BIN)/dbt build --quiet --select +tag:export --indirect-selection cautious --vars '{export_folder: "$(EXPORT_FOLDER)"}'
 	@echo "Export files written to $(EXPORT_FOLDER) (list: $(EXPORT_FOLDER)/manifest.csv)"
 
 # --- Dashboard, docs site, freshness, daily run (issue 6) --------------------
@@ -90,3 +98,19 @@ test-engines: setup demo
 test-spark: setup demo
 	@command -v java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
 	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest tests/python/test_engine_spark.py -q
+
+# Lifecycle over time (docs/lifecycle_over_time.md) -------------------------
+.PHONY: calibrate bench-history
+HISTORY_BENCH_ORDERS ?= 2000000
+
+# The threshold calibration queries of analyses/, on the built demo database.
+calibrate: build
+	$(BIN)/dbt show --quiet --select gap_distribution_by_tier --limit 100
+	$(BIN)/dbt show --quiet --select repeat_purchase_curve_vs_threshold --limit 200
+	$(BIN)/dbt show --quiet --select threshold_sensitivity --limit 200
+
+# Build time of the history models against the core models (not part of make test).
+bench-history: setup
+	$(BIN)/python scripts/generate_orders.py --orders $(HISTORY_BENCH_ORDERS) --clean \
+		--out target/bench/orders_$(HISTORY_BENCH_ORDERS).parquet
+	$(BIN)/python scripts/measure_history_build.py --orders-path target/bench/orders_$(HISTORY_BENCH_ORDERS).parquet

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,9 +16,11 @@ PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "macros", "models", "seeds",
 
 
 class Sandbox:
-    def __init__(self, path: Path):
-        self.path = path
-        path.mkdir(parents=True, exist_ok=True)
+    """Lives in its own temporary folder (not pytest's tmp_path, whose retention can delete
+    the folder of a test still running in another pytest process on the same machine)."""
+
+    def __init__(self):
+        self.path = path = Path(tempfile.mkdtemp(prefix="rfm_lifecycle_sandbox_"))
         for part in PROJECT_PARTS:
             source = ROOT / part
             if source.is_dir():
@@ -41,6 +44,7 @@ class Sandbox:
             "DBT_PROJECT_DIR": str(self.path),
             "RFM_DUCKDB_PATH": str(self.database),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+            "RFM_DUCKDB_TEMP_DIRECTORY": str(self.path / "duckdb_tmp"),
         }
         command = [str(DBT), *args]
         if dbt_vars:
@@ -55,6 +59,9 @@ class Sandbox:
 
         with duckdb.connect(str(self.database), read_only=True) as connection:
             return connection.execute(sql).fetchall()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
 
     @property
     def rules_seed(self) -> Path:

@@ -48,10 +48,13 @@ def error_lines(result) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    box = Sandbox(tmp_path_factory.mktemp("segment_rules"))
-    box.generate_orders("--orders", "4000", "--seed", "3")
-    return box
+def sandbox():
+    box = Sandbox()
+    try:
+        box.generate_orders("--orders", "4000", "--seed", "3")
+        yield box
+    finally:
+        box.remove()
 
 
 def test_broken_rules_stop_the_build_before_any_segment_is_used(sandbox):

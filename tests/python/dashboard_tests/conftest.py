@@ -18,7 +18,7 @@ from history_fixture import HISTORY_DDL, add_missing_history_tables  # noqa: E40
 
 
 @pytest.fixture(scope="session")
-def demo_database() -> Path:
+def built_demo_database() -> Path:
     """The database `make build` wrote (make test builds before it runs pytest)."""
     path = Path(os.environ.get("RFM_DUCKDB_PATH") or PROJECT_ROOT / "rfm_lifecycle.duckdb")
     if not path.exists():
@@ -27,20 +27,20 @@ def demo_database() -> Path:
 
 
 @pytest.fixture(scope="session")
-def dashboard_database(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dashboard_database(built_demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo build plus the lifecycle-over-time marts (stand-ins for those not built yet)."""
     path = tmp_path_factory.mktemp("dashboard") / "rfm_lifecycle.duckdb"
-    shutil.copyfile(demo_database, path)
+    shutil.copyfile(built_demo_database, path)
     with duckdb.connect(str(path)) as connection:
         add_missing_history_tables(connection)
     return path
 
 
 @pytest.fixture(scope="session")
-def database_without_history(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def database_without_history(built_demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo build with every lifecycle-over-time mart dropped: what an older build looks like."""
     path = tmp_path_factory.mktemp("no_history") / "rfm_lifecycle.duckdb"
-    shutil.copyfile(demo_database, path)
+    shutil.copyfile(built_demo_database, path)
     with duckdb.connect(str(path)) as connection:
         for table in HISTORY_DDL:
             connection.execute(f"drop table if exists {table}")

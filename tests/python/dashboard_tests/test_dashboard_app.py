@@ -20,8 +20,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from dashboard_paths import APP
 from history_fixture import CONTRACT_COLUMNS
+
+# Not imported from conftest: tests/python has a conftest of its own, and both are module `conftest`.
+APP = Path(__file__).resolve().parents[3] / "dashboard" / "app.py"
 
 SECTIONS = [
     "Headline",
@@ -399,18 +401,18 @@ def test_database_without_marts_gives_the_command_to_run(tmp_path, monkeypatch):
     assert [code.value for code in app.code] == [f"RFM_DUCKDB_PATH={empty} make run"]
 
 
-def test_half_built_database_names_the_missing_marts(tmp_path, demo_database, monkeypatch):
+def test_half_built_database_names_the_missing_marts(tmp_path, built_demo_database, monkeypatch):
     partial = tmp_path / "partial.duckdb"
-    partial.write_bytes(demo_database.read_bytes())
+    partial.write_bytes(built_demo_database.read_bytes())
     with duckdb.connect(str(partial)) as connection:
         connection.execute("drop table rf_matrix")
     app = run_app(partial, monkeypatch)
     assert "rf_matrix" in app.error[0].value
 
 
-def test_a_database_locked_by_a_build_says_so(tmp_path, demo_database, monkeypatch):
+def test_a_database_locked_by_a_build_says_so(tmp_path, built_demo_database, monkeypatch):
     locked = tmp_path / "locked.duckdb"
-    locked.write_bytes(demo_database.read_bytes())
+    locked.write_bytes(built_demo_database.read_bytes())
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import duckdb, sys
@@ -430,9 +432,9 @@ def test_a_database_locked_by_a_build_says_so(tmp_path, demo_database, monkeypat
         holder.wait(timeout=30)
 
 
-def test_marts_in_another_schema_are_found(tmp_path, demo_database, monkeypatch):
+def test_marts_in_another_schema_are_found(tmp_path, built_demo_database, monkeypatch):
     moved = tmp_path / "schema.duckdb"
-    moved.write_bytes(demo_database.read_bytes())
+    moved.write_bytes(built_demo_database.read_bytes())
     with duckdb.connect(str(moved)) as connection:
         connection.execute("create schema analytics")
         for (table,) in connection.execute(

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_paths import APP, PROJECT_ROOT
+# Not imported from conftest: tests/python has a conftest of its own, and both are module `conftest`.
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+APP = PROJECT_ROOT / "dashboard" / "app.py"
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

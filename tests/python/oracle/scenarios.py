@@ -47,12 +47,17 @@ def settings_and_vars(draw) -> tuple[Settings, dict]:
     loyal_days = _threshold(draw, [5, 20, 60, "auto"])
     regular_days = _threshold(draw, [10, 40, 120, "auto"])
     fixed_days = [d for d in (new_days, loyal_days, regular_days) if d != "auto"]
-    lost_choice = draw(st.sampled_from(["auto", "just_above", "far_above", "past_window"]))
+    if len(fixed_days) == 3:
+        lost_choice = draw(st.sampled_from(["auto", "just_above", "far_above", "past_window"]))
+    else:
+        # A learned threshold can exceed a fixed lost_days, which must stop the build; keep that
+        # case, but mostly draw a lost_days that leaves the rest of the rules something to show.
+        lost_choice = draw(st.sampled_from(["auto", "auto", "beyond_every_gap", "just_above"]))
     if lost_choice == "auto":
         lost_days = "auto"
     else:
         floor = max(fixed_days, default=1) + 1
-        lost_days = {"just_above": floor, "far_above": floor + 150,
+        lost_days = {"just_above": floor, "far_above": floor + 150, "beyond_every_gap": 1500,
                      "past_window": max(floor, lookback + draw(st.integers(0, 3)))}[lost_choice]
     as_of = draw(st.one_of(st.none(), st.sampled_from([ANCHOR, ANCHOR - dt.timedelta(days=45),
                                                        ANCHOR + dt.timedelta(days=30)])))

@@ -1,0 +1,305 @@
+"""End-to-end tests of the lifecycle-over-time models on DuckDB.
+
+Each test builds the project with dbt into its own DuckDB file and compares
+results: an incremental run against a full refresh, stale periods against
+rebuilt ones, and hand-made orders at period boundaries against hand-computed
+segments.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).parent / "dbt"
+GENERATOR = PROJECT / "scripts" / "generate_orders.py"
+HISTORY = "+segment_history"
+HISTORY_COLUMNS = (
+    "period_end_date, period_start_date, customer_id, lifecycle_segment, previous_segment, is_reactivated, "
+    "recency_days, frequency, monetary, r_score, f_score, m_score, revenue_in_period, first_order_date, "
+    "last_order_date, tier_frequency, lifetime_orders, lifetime_revenue, has_refunds, settings_fingerprint"
+)
+
+
+class Project:
+    """The dbt project built into a DuckDB file of its own."""
+
+    def __init__(self, workdir: Path, orders: Path, customers: Path | None, **vars_: object):
+        self.workdir = workdir
+        self.database = workdir / "history.duckdb"
+        self.vars = {"orders_path": str(orders), "customers_path": str(customers) if customers else None, **vars_}
+        self.env = {
+            **os.environ,
+            "RFM_DUCKDB_PATH": str(self.database),
+            "DBT_PROFILES_DIR": str(PROJECT),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+            "RFM_DUCKDB_TEMP_DIRECTORY": str(workdir / "spill"),
+        }
+
+    def dbt(self, *args: str, expect_failure: bool = False, **vars_: object) -> str:
+        command = [
+            str(DBT), *args,
+            "--vars", json.dumps({**self.vars, **vars_}),
+            "--target-path", str(self.workdir / "target"),
+            "--log-path", str(self.workdir / "logs"),
+        ]
+        proc = subprocess.run(command, cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=900)
+        output = proc.stdout + proc.stderr
+        if expect_failure:
+            assert proc.returncode != 0, output
+        else:
+            assert proc.returncode == 0, output
+        return output
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.database)) as connection:
+            return connection.execute(sql).fetchall()
+
+    def execute(self, *statements: str) -> None:
+        with duckdb.connect(str(self.database)) as connection:
+            for statement in statements:
+                connection.execute(statement)
+
+
+def history_differences(project: Project, table: str) -> tuple[int, int]:
+    """Rows only in segment_history, rows only in `table` (duplicates counted)."""
+    only_history = project.query(
+        f"select count(*) from (select {HISTORY_COLUMNS} from segment_history "
+        f"except all select {HISTORY_COLUMNS} from {table})")[0][0]
+    only_table = project.query(
+        f"select count(*) from (select {HISTORY_COLUMNS} from {table} "
+        f"except all select {HISTORY_COLUMNS} from segment_history)")[0][0]
+    return only_history, only_table
+
+
+def period_ends(project: Project) -> list[str]:
+    rows = project.query("select distinct period_end_date from segment_history order by 1")
+    return [row[0].isoformat() for row in rows]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("generated")
+    orders, customers = folder / "orders.csv", folder / "customers.csv"
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--orders", "4000", "--seed", "11",
+         "--out", str(orders), "--customers-out", str(customers)],
+        check=True, capture_output=True, timeout=300,
+    )
+    return orders, customers
+
+
+def mark(project: Project, where: str) -> int:
+    """Overwrite r_score with a value no build writes; a recomputed row loses it. Returns the rows marked."""
+    project.execute(
+        "create or replace table unmarked_scores as "
+        f"select period_end_date, customer_id, r_score from segment_history where {where}",
+        f"update segment_history set r_score = -7 where {where}",
+    )
+    return project.query("select count(*) from unmarked_scores")[0][0]
+
+
+def marked_rows(project: Project) -> int:
+    return project.query("select count(*) from segment_history where r_score = -7")[0][0]
+
+
+def unmark(project: Project) -> None:
+    project.execute(
+        "update segment_history set r_score = unmarked_scores.r_score from unmarked_scores "
+        "where segment_history.period_end_date = unmarked_scores.period_end_date "
+        "and segment_history.customer_id = unmarked_scores.customer_id and segment_history.r_score = -7")
+
+
+def test_incremental_runs_compute_only_missing_periods_and_match_a_full_refresh(tmp_path, generated):
+    orders, customers = generated
+    project = Project(tmp_path, orders, customers, history_periods=8)
+    project.dbt("seed")
+    project.dbt("run", "--select", HISTORY, as_of_date="2025-10-15")
+    assert period_ends(project)[-3:] == ["2025-08-31", "2025-09-30", "2025-10-15"]
+    marked = mark(project, "period_end_date <= '2025-09-30'")
+    assert marked > 0
+
+    # A run two and a half months later: the partial period of 2025-10-15 is replaced, the closed periods
+    # are kept as they are (still marked), the periods that fell off the front are gone, new ones come.
+    project.dbt("run", "--select", HISTORY, as_of_date="2025-12-31")
+    assert period_ends(project) == [
+        "2025-05-31", "2025-06-30", "2025-07-31", "2025-08-31",
+        "2025-09-30", "2025-10-31", "2025-11-30", "2025-12-31",
+    ]
+    assert marked_rows(project) == project.query(
+        "select count(*) from unmarked_scores where period_end_date >= '2025-05-31'")[0][0] > 0
+    assert project.query("select count(*) from segment_history where period_end_date = '2025-10-15'") == [(0,)]
+
+    # The incremental result is exactly a full refresh.
+    unmark(project)
+    project.execute("create table incremental_history as select * from segment_history")
+    project.dbt("run", "--select", "segment_history", "--full-refresh", as_of_date="2025-12-31")
+    assert history_differences(project, "incremental_history") == (0, 0)
+    assert project.query("select count(*) from segment_history")[0][0] > 0
+
+    # A rerun with nothing new computes nothing.
+    marked = mark(project, "true")
+    project.dbt("run", "--select", "segment_history", as_of_date="2025-12-31")
+    assert marked_rows(project) == marked
+
+
+def test_a_late_order_rebuilds_its_period_and_every_later_one(tmp_path, generated):
+    orders, customers = generated
+    project = Project(tmp_path, orders, customers, history_periods=6, as_of_date="2025-12-31")
+    project.dbt("seed")
+    project.dbt("run", "--select", HISTORY)
+    customer = project.query(
+        "select customer_id from segment_history where period_end_date = '2025-09-30' "
+        "and previous_segment = 'one_time' and lifecycle_segment = 'one_time' order by customer_id limit 1")[0][0]
+
+    # A back-dated second order (dated in September) arrives after the history was built.
+    late_orders = tmp_path / "orders_with_late_order.csv"
+    with orders.open(newline="") as source, late_orders.open("w", newline="") as target:
+        target.write(source.read())
+        csv.writer(target, lineterminator="\n").writerow(["LATE0001", customer.upper(), "2025-09-15", "42.00", "completed", "10.00", "1"])
+    marked = mark(project, "true")
+
+    project.dbt("run", "--select", HISTORY, orders_path=str(late_orders))
+    # Periods before the late order are kept, September and later are rebuilt.
+    assert marked_rows(project) == project.query(
+        "select count(*) from unmarked_scores where period_end_date <= '2025-08-31'")[0][0] > 0
+    assert project.query(
+        "select count(*) from segment_history where r_score = -7 and period_end_date >= '2025-09-30'") == [(0,)]
+    assert project.query(
+        f"select previous_segment, lifecycle_segment, revenue_in_period, lifetime_orders from segment_history "
+        f"where customer_id = '{customer}' and period_end_date = '2025-09-30'"
+    ) == [("one_time", "regular", 42, 2)]
+
+    unmark(project)
+    project.execute("create table incremental_history as select * from segment_history")
+    project.dbt("run", "--select", "segment_history", "--full-refresh", orders_path=str(late_orders))
+    assert history_differences(project, "incremental_history") == (0, 0)
+    assert marked > 0
+
+
+def test_changed_thresholds_rebuild_every_period(tmp_path, generated):
+    orders, customers = generated
+    project = Project(tmp_path, orders, customers, history_periods=5)
+    project.dbt("seed")
+    project.dbt("run", "--select", HISTORY)
+    project.dbt("run", "--select", HISTORY, new_customer_days=45, inactivity_mode="tier")
+    fingerprints = project.query("select distinct settings_fingerprint from segment_history")
+    assert len(fingerprints) == 1 and "new_customer_days=45" in fingerprints[0][0]
+    assert "inactivity_mode=tier" in fingerprints[0][0]
+    project.execute("create table incremental_history as select * from segment_history")
+    project.dbt("run", "--select", "segment_history", "--full-refresh", new_customer_days=45, inactivity_mode="tier")
+    assert history_differences(project, "incremental_history") == (0, 0)
+
+
+@pytest.mark.parametrize("grain, periods", [("week", 9), ("day", 10)])
+def test_week_and_day_grains_end_on_the_as_of_date_and_pass_every_test(tmp_path, generated, grain, periods):
+    orders, customers = generated
+    project = Project(tmp_path, orders, customers, history_period_grain=grain, history_periods=periods,
+                      as_of_date="2025-11-19")
+    # dbt build runs the data tests too: the last period equals customer_segments, flows add up.
+    project.dbt("build")
+    ends = period_ends(project)
+    assert len(ends) == periods and ends[-1] == "2025-11-19"
+    if grain == "week":
+        # 2025-11-19 is a Wednesday; the weeks before it end on Sundays.
+        assert ends[-2] == "2025-11-16" and ends[0] == "2025-09-28"
+    else:
+        assert ends[0] == "2025-11-10"
+
+
+BOUNDARY_ORDERS = [
+    # order_id, customer_id, order_date, amount
+    ("B1", "last_day", "2024-03-31 23:59:00", "40.00"),   # on the last day of period 1
+    ("B2", "inside", "2024-04-10", "25.00"),              # first order inside period 2
+    ("B3", "skipper", "2024-01-05", "30.00"),             # two orders before the history starts,
+    ("B4", "skipper", "2024-02-20", "30.00"),             # then nothing in April and May,
+    ("B5", "skipper", "2024-06-10", "55.00"),             # then back in June
+    ("R1", "refund_only", "2024-04-05", "-12.00"),        # a refund without an order
+]
+BOUNDARY_VARS = {
+    "as_of_date": "2024-06-15", "history_periods": 4, "inactivity_mode": "tier", "loyal_min_orders": 3,
+    "new_customer_days": 30, "inactive_days_regular": 40, "inactive_days_loyal": 20, "lost_days": 100,
+}
+# Periods: 2024-03-31, 04-30, 05-31 and 06-15 (the as-of date); 02-29 opens the history.
+EXPECTED_BOUNDARY_HISTORY = {
+    # customer: [(period end, previous segment, segment, revenue in period), ...]
+    "last_day": [
+        ("2024-03-31", "none", "new", 40),         # recency 0
+        ("2024-04-30", "new", "new", 0),           # recency 30: the threshold day is still new
+        ("2024-05-31", "new", "one_time", 0),      # recency 61
+        ("2024-06-15", "one_time", "one_time", 0),
+    ],
+    "inside": [
+        ("2024-04-30", "none", "new", 25),
+        ("2024-05-31", "new", "one_time", 0),      # recency 51
+        ("2024-06-15", "one_time", "one_time", 0),
+    ],
+    "skipper": [
+        ("2024-03-31", "regular", "regular", 0),   # recency 40: still regular (was regular on 02-29)
+        ("2024-04-30", "regular", "inactive", 0),  # recency 70
+        ("2024-05-31", "inactive", "lost", 0),     # recency 101, beyond lost_days
+        ("2024-06-15", "lost", "loyal", 55),       # a win-back: 3 orders in the window
+    ],
+    "refund_only": [
+        ("2024-04-30", "none", "lost", -12),
+        ("2024-05-31", "lost", "lost", 0),
+        ("2024-06-15", "lost", "lost", 0),
+    ],
+    "prospect": [(date, "prospect", "prospect", 0) for date in ("2024-03-31", "2024-04-30", "2024-05-31", "2024-06-15")],
+}
+
+
+def test_hand_made_orders_at_period_boundaries(tmp_path):
+    orders, customers = tmp_path / "orders.csv", tmp_path / "customers.csv"
+    with orders.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["order_id", "customer_id", "order_date", "amount", "status", "margin", "line_id"])
+        for order_id, customer_id, order_date, amount in BOUNDARY_ORDERS:
+            writer.writerow([order_id, customer_id, order_date, amount, "completed", "", "1"])
+    customers.write_text("customer_id\nprospect\n")
+    project = Project(tmp_path, orders, customers, **BOUNDARY_VARS)
+    project.dbt("build")
+
+    rows = project.query(
+        "select customer_id, period_end_date, previous_segment, lifecycle_segment, revenue_in_period, "
+        "is_reactivated from segment_history order by customer_id, period_end_date")
+    actual: dict[str, list[tuple]] = {}
+    for customer_id, period_end, previous, segment, revenue, _ in rows:
+        actual.setdefault(customer_id, []).append((period_end.isoformat(), previous, segment, float(revenue)))
+    assert actual == {customer: [(d, p, s, float(r)) for d, p, s, r in history]
+                      for customer, history in EXPECTED_BOUNDARY_HISTORY.items()}
+    assert [row[0] for row in rows if row[5]] == ["skipper"]
+
+    transitions = dict(((str(d), f, t), (c, float(r))) for d, f, t, c, r in project.query(
+        "select period_end_date, from_segment, to_segment, customers, revenue_in_period from segment_transitions"))
+    assert transitions[("2024-03-31", "none", "new")] == (1, 40.0)
+    assert transitions[("2024-04-30", "none", "new")] == (1, 25.0)
+    assert transitions[("2024-04-30", "none", "lost")] == (1, -12.0)
+    assert transitions[("2024-06-15", "lost", "loyal")] == (1, 55.0)
+
+    trends = {(str(d), s): (c, i, o, rc, float(rr)) for d, s, c, i, o, rc, rr in project.query(
+        "select period_end_date, lifecycle_segment, customers, customers_in, customers_out, "
+        "reactivated_customers, reactivated_revenue from segment_trends")}
+    assert len(trends) == 4 * 7
+    assert trends[("2024-06-15", "loyal")] == (1, 1, 0, 1, 55.0)
+    assert trends[("2024-06-15", "lost")] == (1, 0, 1, 0, 0.0)
+    assert trends[("2024-05-31", "one_time")] == (2, 2, 0, 0, 0.0)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("history_period_grain", "quarter", "one of month, week, day"),
+    ("history_periods", 0, "a whole number from 1 to 5000"),
+    ("calibration_shift_days", ["a week"], "a list of whole numbers"),
+    ("repeat_curve_knee_drop", 1.5, "a number from 0.01 to 0.99"),
+])
+def test_history_vars_are_validated(tmp_path, name, value, message):
+    project = Project(tmp_path, PROJECT / "data" / "demo" / "orders.csv", None)
+    output = project.dbt("compile", "--select", "int_history_periods", expect_failure=True, **{name: value})
+    assert f"var '{name}'" in output and message in output
