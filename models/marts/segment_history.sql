@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=rfm_lifecycle.rfm_history_materialization(),
     incremental_strategy='delete+insert',
     unique_key='period_end_date',
     on_schema_change='fail',
