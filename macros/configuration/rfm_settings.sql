@@ -101,10 +101,14 @@
 
 {% macro rfm_normalized_customer_id(expression) -%}
     {#- Ids are trimmed; unless customer_id_case_sensitive, case is folded so 'C001' and 'c001' are one customer. -#}
+    {{ rfm_lifecycle.rfm_folded_customer_id(rfm_lifecycle.rfm_trim(expression)) }}
+{%- endmacro %}
+
+{% macro rfm_folded_customer_id(trimmed_expression) -%}
     {%- if rfm_lifecycle.rfm_settings().customer_id_case_sensitive -%}
-        {{ rfm_lifecycle.rfm_trim(expression) }}
+        {{ trimmed_expression }}
     {%- else -%}
-        lower({{ rfm_lifecycle.rfm_trim(expression) }})
+        lower({{ trimmed_expression }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -13,7 +13,7 @@
 {%- endmacro %}
 
 {% macro duckdb__rfm_trim(expression) -%}
-    trim(trim({{ expression }}), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))
+    trim({{ expression }}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))
 {%- endmacro %}
 
 {% macro postgres__rfm_trim(expression) -%}

@@ -20,3 +20,18 @@
         where {{ where }} and {{ value_column }} is not null
     ) as positioned
 {%- endmacro %}
+
+
+{% macro rfm_percentile_disc_when_auto(threshold_setting, relation, value_column, percentile, where='1 = 1') -%}
+    {#-
+        The percentile only for an 'auto' threshold: a fixed one needs no sample,
+        and skipping it spares a sort of every order gap on a large input.
+    -#}
+    {%- if threshold_setting == 'auto' -%}
+        {{ rfm_lifecycle.rfm_percentile_disc(relation, value_column, percentile, where) }}
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_int() }}) as percentile_value,
+            cast(0 as {{ dbt.type_int() }}) as sample_size
+    {%- endif -%}
+{%- endmacro %}

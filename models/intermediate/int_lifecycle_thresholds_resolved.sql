@@ -1,5 +1,10 @@
 {%- set settings = rfm_lifecycle.rfm_settings() -%}
 {%- set fixed = settings.thresholds -%}
+{%- set learns_window_gaps = 'auto' in [fixed.inactive_days_regular, fixed.inactive_days_loyal, fixed.lost_days] -%}
+{%- set learns_second_order_gaps = fixed.new_customer_days == 'auto' -%}
+{%- set reads_orders = learns_window_gaps or learns_second_order_gaps -%}
+{%- set reads_customers = learns_window_gaps or fixed.loyal_min_orders == 'auto' -%}
+{#- Fixed thresholds need no sample: the CTEs that learn them are left out, and with them a sort of every order. -#}
 {#- Used when an 'auto' threshold has no data to learn from; the same as the shipped defaults. -#}
 {%- set fallback = {
     'loyal_min_orders': 5, 'new_customer_days': 90, 'inactive_days_regular': 180,
@@ -21,17 +26,21 @@
 
 with
 
+{% if reads_orders -%}
 orders as (
 
     select * from {{ ref('int_orders_netted') }}
 
 ),
+{%- endif %}
 
+{% if reads_customers -%}
 customers as (
 
     select * from {{ ref('int_customers_aggregated') }}
 
 ),
+{%- endif %}
 
 as_of as (
 
@@ -39,6 +48,7 @@ as_of as (
 
 ),
 
+{% if reads_orders -%}
 orders_sequenced as (
 
     select
@@ -58,7 +68,9 @@ orders_sequenced as (
     where orders.is_order
 
 ),
+{%- endif %}
 
+{% if reads_orders -%}
 order_gaps as (
 
     select
@@ -71,11 +83,13 @@ order_gaps as (
     from orders_sequenced
 
 ),
+{%- endif %}
 
 loyal_auto as (
 
-    {{ rfm_lifecycle.rfm_percentile_disc(
-        'customers', 'tier_frequency', settings.auto_loyal_percentile, 'tier_frequency >= 2') }}
+    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
+        fixed.loyal_min_orders, 'customers', 'tier_frequency', settings.auto_loyal_percentile,
+        'tier_frequency >= 2') }}
 
 ),
 
@@ -98,6 +112,7 @@ loyal_resolved as (
 
 ),
 
+{% if learns_window_gaps -%}
 window_gaps as (
 
     select
@@ -115,7 +130,9 @@ window_gaps as (
         and order_gaps.gap_days is not null
 
 ),
+{%- endif %}
 
+{% if learns_second_order_gaps -%}
 second_order_gaps as (
 
     select gap_days
@@ -123,30 +140,35 @@ second_order_gaps as (
     where order_number = 2
 
 ),
+{%- endif %}
 
 new_customer_auto as (
 
-    {{ rfm_lifecycle.rfm_percentile_disc('second_order_gaps', 'gap_days', settings.auto_new_customer_percentile) }}
+    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
+        fixed.new_customer_days, 'second_order_gaps', 'gap_days', settings.auto_new_customer_percentile) }}
 
 ),
 
 inactive_regular_auto as (
 
-    {{ rfm_lifecycle.rfm_percentile_disc(
-        'window_gaps', 'gap_days', settings.auto_inactive_percentile, "frequency_tier = 'regular'") }}
+    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
+        fixed.inactive_days_regular, 'window_gaps', 'gap_days', settings.auto_inactive_percentile,
+        "frequency_tier = 'regular'") }}
 
 ),
 
 inactive_loyal_auto as (
 
-    {{ rfm_lifecycle.rfm_percentile_disc(
-        'window_gaps', 'gap_days', settings.auto_inactive_percentile, "frequency_tier = 'loyal'") }}
+    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
+        fixed.inactive_days_loyal, 'window_gaps', 'gap_days', settings.auto_inactive_percentile,
+        "frequency_tier = 'loyal'") }}
 
 ),
 
 lost_auto as (
 
-    {{ rfm_lifecycle.rfm_percentile_disc('window_gaps', 'gap_days', settings.auto_lost_percentile) }}
+    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
+        fixed.lost_days, 'window_gaps', 'gap_days', settings.auto_lost_percentile) }}
 
 ),
 
@@ -238,3 +260,6 @@ final as (
 )
 
 select * from final
+
+-- Kept in the lineage when every threshold is fixed and neither is read.
+-- depends_on: {{ ref('int_orders_netted') }}, {{ ref('int_customers_aggregated') }}

@@ -1,5 +1,12 @@
+{{ config(
+    materialized=rfm_lifecycle.rfm_state_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ rfm_lifecycle.rfm_delete_stale_order_regions() }}",
+) }}
 {%- set settings = rfm_lifecycle.rfm_settings() -%}
 {%- set excluded_statuses = rfm_lifecycle.rfm_sql_string_list(settings.excluded_statuses) -%}
+{%- set margin_text = 'coalesce(cast(margin as ' ~ dbt.type_string() ~ "), '')" -%}
 
 {#-
     Every source row gets exactly one fate here, which the accounting test and
@@ -9,15 +16,77 @@
       duplicate        identical to an earlier row after cleaning
       kept             the first row of an order
       merged           a further line of that order, summed into it
+    Conflicts are rare, so they are found by grouping and joined back as short
+    lists of order ids; the rows of an order are sorted only once.
+
+    Incremental by order-date region (macros/incremental/order_rows_state.sql):
+    the pre-hook deletes the regions whose input changed, and a run classifies
+    the regions missing from the table, each order from all of its rows.
 -#}
 
 with
 
 order_rows as (
 
-    select * from {{ ref('stg_orders') }}
+    select
+        *,
+        {{ rfm_lifecycle.rfm_order_date_region('order_date_text') }} as order_date_region
+
+    from {{ ref('stg_orders') }}
 
 ),
+
+{% if is_incremental() -%}
+classified_regions as (
+
+    select distinct order_date_region from {{ this }}
+
+),
+
+regions_to_classify as (
+
+    select distinct order_rows.order_date_region
+    from order_rows
+    left join classified_regions
+        on order_rows.order_date_region = classified_regions.order_date_region
+    where classified_regions.order_date_region is null
+
+),
+
+orders_to_classify as (
+
+    select distinct order_rows.order_id
+    from order_rows
+    inner join regions_to_classify
+        on order_rows.order_date_region = regions_to_classify.order_date_region
+    where order_rows.order_id is not null
+
+),
+
+rows_to_classify as (
+
+    -- Every row of those orders, also in regions already classified, so each order is judged whole.
+    select order_rows.*
+    from order_rows
+    inner join orders_to_classify
+        on order_rows.order_id = orders_to_classify.order_id
+
+    union all
+
+    select order_rows.*
+    from order_rows
+    inner join regions_to_classify
+        on order_rows.order_date_region = regions_to_classify.order_date_region
+    where order_rows.order_id is null
+
+),
+{%- else -%}
+rows_to_classify as (
+
+    select * from order_rows
+
+),
+{%- endif %}
 
 validated as (
 
@@ -26,143 +95,142 @@ validated as (
         case
             when order_id is null then 'missing order_id'
             when customer_id is null then 'missing customer_id'
-            when nullif({{ rfm_lifecycle.rfm_trim('source_order_date') }}, '') is null then 'missing order_date'
+            when order_date_text is null then 'missing order_date'
             when order_date is null then 'unparseable order_date'
             when
                 order_date < {{ rfm_lifecycle.rfm_date_literal(settings.min_order_date) }}
                 or order_date > {{ rfm_lifecycle.rfm_date_literal(settings.max_order_date) }}
                 then 'order_date out of range'
-            when nullif({{ rfm_lifecycle.rfm_trim('source_amount') }}, '') is null then 'missing amount'
+            when not has_amount_text then 'missing amount'
             when amount is null then 'unparseable amount'
-            when
-                nullif({{ rfm_lifecycle.rfm_trim('source_margin') }}, '') is not null and margin is null
-                then 'unparseable margin'
+            when has_margin_text and margin is null then 'unparseable margin'
         end as validation_reason,
         coalesce(status in ({{ excluded_statuses }}), false) as is_excluded_status
 
-    from order_rows
+    from rows_to_classify
 
 ),
 
-conflicts_checked as (
+customer_conflicts as (
 
-    -- One order_id with rows for two customers cannot be attributed: reject every row of the order,
-    -- its excluded-status rows too (rejection comes first among the fates).
-    select
-        *,
-        case
-            when validation_reason is null
-                then
-                    min(customer_id) over (partition by order_id, validation_reason)
-                    <> max(customer_id) over (partition by order_id, validation_reason)
-            else false
-        end as has_customer_conflict
+    -- One order_id with rows for two customers cannot be attributed: every row of the order is
+    -- rejected, its excluded-status rows too (rejection comes first among the fates).
+    select order_id
 
     from validated
+    where validation_reason is null
+    group by order_id
+    having min(customer_id) <> max(customer_id)
 
 ),
 
-line_contents as (
-
-    -- What a row says about its line, after cleaning: equal for exact copies, different for versions.
-    select
-        *,
-        {{ dbt.concat([
-            "coalesce(" ~ rfm_lifecycle.rfm_trim('source_order_date') ~ ", '')", "'|'",
-            "coalesce(cast(amount as " ~ dbt.type_string() ~ "), '')", "'|'",
-            "coalesce(status, '')", "'|'",
-            "coalesce(cast(margin as " ~ dbt.type_string() ~ "), '')",
-        ]) }} as line_content
-
-    from conflicts_checked
-
-),
-
-lines_checked as (
+conflicting_line_versions as (
 
     -- A line id holds one row (exact copies aside). Two different rows for one line of one order are
-    -- conflicting versions of that line, so the order's total cannot be known.
+    -- conflicting versions of that line, so the order's total cannot be known: reject the order.
     select
-        *,
-        min(line_content) over (
-            partition by order_id, line_id, validation_reason, has_customer_conflict, is_excluded_status
-        ) as first_line_version,
-        max(line_content) over (
-            partition by order_id, line_id, validation_reason, has_customer_conflict, is_excluded_status
-        ) as last_line_version
+        order_id,
+        line_id
 
-    from line_contents
+    from validated
+    where validation_reason is null and not is_excluded_status and line_id is not null
+    group by order_id, line_id
+    having
+        min(order_date_text) <> max(order_date_text)
+        or min(amount) <> max(amount)
+        or min(coalesce(status, '')) <> max(coalesce(status, ''))
+        or min({{ margin_text }}) <> max({{ margin_text }})
 
 ),
 
-line_conflicts_checked as (
+line_conflicts as (
 
-    -- Reject the whole order, as for an order id used by several customers.
-    select
-        *,
-        case
-            when validation_reason is null and not has_customer_conflict and not is_excluded_status
-                then max(
-                    case
-                        when line_id is not null and first_line_version <> last_line_version then 1 else 0
-                    end
-                ) over (
-                    partition by order_id, validation_reason, has_customer_conflict, is_excluded_status
-                ) = 1
-            else false
-        end as has_line_conflict
-
-    from lines_checked
+    select distinct order_id
+    from conflicting_line_versions
 
 ),
 
-deduplicated as (
+conflicts_flagged as (
 
     select
-        *,
-        case
-            when
-                validation_reason is null and not is_excluded_status and not has_customer_conflict
-                and not has_line_conflict
-                then row_number() over (
-                    partition by
-                        order_id, customer_id, {{ rfm_lifecycle.rfm_trim('source_order_date') }},
-                        amount, status, margin, line_id,
-                        validation_reason, is_excluded_status, has_customer_conflict, has_line_conflict
-                    -- Raw values break the tie, so which spelling survives does not depend on file order.
-                    order by
-                        source_customer_id asc nulls last,
-                        source_order_id asc nulls last,
-                        source_amount asc nulls last,
-                        source_status asc nulls last,
-                        source_margin asc nulls last,
-                        source_line_id asc nulls last
-                )
-        end as copy_number
+        validated.*,
+        validated.validation_reason is null
+        and customer_conflicts.order_id is not null as has_customer_conflict,
+        validated.validation_reason is null
+        and not validated.is_excluded_status
+        and line_conflicts.order_id is not null as has_line_conflict
 
-    from line_conflicts_checked
+    from validated
+    left join customer_conflicts
+        on validated.order_id = customer_conflicts.order_id
+    left join line_conflicts
+        on validated.order_id = line_conflicts.order_id
 
 ),
 
-lines_numbered as (
+usable_rows_marked as (
 
     select
         *,
-        case
-            when copy_number = 1
-                then row_number() over (
-                    partition by order_id, copy_number
-                    order by
-                        line_id asc nulls last,
-                        order_date asc nulls last,
-                        amount asc nulls last,
-                        margin asc nulls last,
-                        source_customer_id asc nulls last,
-                        source_order_date asc nulls last
-                )
-        end as line_number
+        validation_reason is null
+        and not is_excluded_status
+        and not has_customer_conflict
+        and not has_line_conflict as is_usable
 
-    from deduplicated
+    from conflicts_flagged
+
+),
+
+usable_rows_ordered as (
+
+    -- The usable rows of an order in one fixed order: copies of a row sit side by side (every cleaned
+    -- value is in the sort key; the customer is one per usable order), and raw values break ties, so
+    -- which spelling survives and which line comes first never depend on file order.
+    select
+        *,
+        row_number() over rows_of_order as position_in_order,
+        lag(line_id) over rows_of_order as previous_line_id,
+        lag(order_date_text) over rows_of_order as previous_order_date_text,
+        lag(amount) over rows_of_order as previous_amount,
+        lag(status) over rows_of_order as previous_status,
+        lag(margin) over rows_of_order as previous_margin
+
+    from usable_rows_marked
+    window rows_of_order as (
+        partition by order_id, is_usable
+        order by
+            line_id asc nulls last,
+            order_date asc nulls last,
+            amount asc nulls last,
+            margin asc nulls last,
+            order_date_text asc nulls last,
+            status asc nulls last,
+            source_customer_id asc nulls last,
+            source_order_id asc nulls last,
+            source_amount asc nulls last,
+            source_status asc nulls last,
+            source_margin asc nulls last,
+            source_line_id asc nulls last,
+            source_order_date asc nulls last
+    )
+
+),
+
+copies_marked as (
+
+    select
+        *,
+        coalesce(
+            position_in_order > 1
+            and order_date_text = previous_order_date_text
+            and amount = previous_amount
+            and coalesce(line_id = previous_line_id, line_id is null and previous_line_id is null)
+            and coalesce(status = previous_status, status is null and previous_status is null)
+            and coalesce(margin = previous_margin, margin is null and previous_margin is null),
+            false
+        ) as is_copy
+
+    from usable_rows_ordered
 
 ),
 
@@ -188,8 +256,9 @@ final as (
             when has_customer_conflict then 'rejected'
             when is_excluded_status then 'excluded_status'
             when has_line_conflict then 'rejected'
-            when copy_number > 1 then 'duplicate'
-            when line_number = 1 then 'kept'
+            when is_usable and is_copy
+                then 'duplicate'
+            when is_usable and position_in_order = 1 then 'kept'
             else 'merged'
         end as row_status,
         coalesce(
@@ -198,10 +267,15 @@ final as (
                 when has_customer_conflict then 'order_id used by several customers'
                 when not is_excluded_status and has_line_conflict then 'conflicting rows for one line_id'
             end
-        ) as rejection_reason
+        ) as rejection_reason,
+        order_date_region,
+        {{ rfm_lifecycle.rfm_classification_settings() }} as classification_settings
 
-    from lines_numbered
+    from copies_marked
 
 )
 
 select * from final
+{%- if is_incremental() %}
+where order_date_region in (select regions_to_classify.order_date_region from regions_to_classify)
+{%- endif %}

@@ -32,6 +32,29 @@ renamed as (
 
 ),
 
+trimmed as (
+
+    -- Each value trimmed once: the checks and casts below all read the trimmed text.
+    select
+        source_order_id,
+        source_customer_id,
+        source_order_date,
+        source_amount,
+        source_status,
+        source_margin,
+        source_line_id,
+        nullif({{ rfm_lifecycle.rfm_trim('source_order_id') }}, '') as order_id,
+        nullif({{ rfm_lifecycle.rfm_trim('source_customer_id') }}, '') as customer_id_text,
+        nullif({{ rfm_lifecycle.rfm_trim('source_order_date') }}, '') as order_date_text,
+        nullif({{ rfm_lifecycle.rfm_trim('source_amount') }}, '') as amount_text,
+        nullif({{ rfm_lifecycle.rfm_trim('source_status') }}, '') as status_text,
+        nullif({{ rfm_lifecycle.rfm_trim('source_margin') }}, '') as margin_text,
+        nullif({{ rfm_lifecycle.rfm_trim('source_line_id') }}, '') as line_id
+
+    from renamed
+
+),
+
 cleaned as (
 
     select
@@ -42,15 +65,18 @@ cleaned as (
         source_status,
         source_margin,
         source_line_id,
-        nullif({{ rfm_lifecycle.rfm_trim('source_order_id') }}, '') as order_id,
-        nullif({{ rfm_lifecycle.rfm_normalized_customer_id('source_customer_id') }}, '') as customer_id,
-        {{ rfm_lifecycle.rfm_try_cast_date(rfm_lifecycle.rfm_trim('source_order_date')) }} as order_date,
-        {{ rfm_lifecycle.rfm_try_cast_amount(rfm_lifecycle.rfm_trim('source_amount')) }} as amount,
-        nullif(lower({{ rfm_lifecycle.rfm_trim('source_status') }}), '') as status,
-        {{ rfm_lifecycle.rfm_try_cast_amount(rfm_lifecycle.rfm_trim('source_margin')) }} as margin,
-        nullif({{ rfm_lifecycle.rfm_trim('source_line_id') }}, '') as line_id
+        order_id,
+        {{ rfm_lifecycle.rfm_folded_customer_id('customer_id_text') }} as customer_id,
+        order_date_text,
+        {{ rfm_lifecycle.rfm_try_cast_date('order_date_text') }} as order_date,
+        amount_text is not null as has_amount_text,
+        {{ rfm_lifecycle.rfm_try_cast_amount('amount_text') }} as amount,
+        lower(status_text) as status,
+        margin_text is not null as has_margin_text,
+        {{ rfm_lifecycle.rfm_try_cast_amount('margin_text') }} as margin,
+        line_id
 
-    from renamed
+    from trimmed
 
 )
 

@@ -65,14 +65,16 @@ class DbtHarness:
     def _environment(self):
         saved = {k: os.environ.get(k) for k in
                  ("DBT_PROFILES_DIR", "RFM_DUCKDB_PATH", "RFM_DUCKDB_TEMP_DIRECTORY",
-                  "DBT_SEND_ANONYMOUS_USAGE_STATS", "RFM_DUCKDB_THREADS")}
+                  "DBT_SEND_ANONYMOUS_USAGE_STATS", "RFM_DBT_THREADS")}
         os.environ.update(
             DBT_PROFILES_DIR=str(PROJECT_DIR),
             RFM_DUCKDB_PATH=str(self.db_path),
-            RFM_DUCKDB_TEMP_DIRECTORY=str(self.work_dir / "duckdb_tmp"),
             DBT_SEND_ANONYMOUS_USAGE_STATS="False",
-            RFM_DUCKDB_THREADS="4",
+            RFM_DBT_THREADS="4",
         )
+        # DuckDB spills beside the database file: a temp folder of its own would be a connection
+        # setting, and query() below could not open the file while dbt holds it open
+        os.environ.pop("RFM_DUCKDB_TEMP_DIRECTORY", None)
         cwd = os.getcwd()
         os.chdir(PROJECT_DIR)
         try:

@@ -101,7 +101,7 @@ def test_row_order_of_the_input_changes_nothing(reference, data):
 def _dbt_subprocess(work: Path, dbt_vars: dict, threads: int = 4) -> subprocess.Popen:
     env = dict(os.environ, DBT_PROFILES_DIR=str(PROJECT_DIR), RFM_DUCKDB_PATH=str(work / "rfm.duckdb"),
                RFM_DUCKDB_TEMP_DIRECTORY=str(work / "duckdb_tmp"), DBT_SEND_ANONYMOUS_USAGE_STATS="False",
-               RFM_DUCKDB_THREADS=str(threads))
+               RFM_DBT_THREADS=str(threads))
     dbt = Path(sys.executable).with_name("dbt")
     return subprocess.Popen(
         [str(dbt), "build", "--exclude-resource-type", "unit_test", "--project-dir", str(PROJECT_DIR),
