@@ -354,13 +354,17 @@ STEPS = {"floor": step_floor, "pandas": step_pandas}
 def measure(command: list[str], log_path: Path, env: dict | None = None) -> dict:
     """Run a child, return its wall seconds, peak RSS (MiB) and exit code; output goes to log_path."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
     with log_path.open("w") as log:
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
-    return {"wall_s": wall, "peak_rss_mib": usage.ru_maxrss / 1024, "returncode": child.returncode,
+    # CPU seconds (user + system, the child and its reaped descendants) move less than wall
+    # time when other work shares the machine; the load average says how much did.
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024,
+            "returncode": child.returncode, "load_1m_before": load_before, "load_1m_after": os.getloadavg()[0],
             "log": str(log_path)}
 
 
@@ -793,7 +797,8 @@ def step_rows(result: dict) -> list[list[str]]:
         if step is None:
             continue
         rows.append([label, fmt(step["wall_s"], 1), fmt(step.get("work_s"), 1),
-                     fmt(step.get("startup_s"), 1), fmt(step["peak_rss_mib"], 0)])
+                     fmt(step.get("startup_s"), 1), fmt(step["peak_rss_mib"], 0), fmt(step["cpu_s"], 1),
+                     fmt(step["load_1m_before"], 1)])
     return rows
 
 
@@ -844,7 +849,7 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(["| " + " | ".join(header) + " |", rule, *["| " + " | ".join(r) + " |" for r in rows]])
 
 
-STEP_HEADER = ["step", "wall s", "work s", "start-up s", "peak RSS MiB"]
+STEP_HEADER = ["step", "wall s", "work s", "start-up s", "peak RSS MiB", "CPU s", "load"]
 RATIO_LABELS = [
     ("dbt_per_floor", "dbt / floor (wall)"),
     ("dbt_without_startup_per_floor", "dbt / floor, without dbt start-up"),
