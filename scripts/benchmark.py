@@ -661,6 +661,10 @@ def evaluate(orders: int, steps: dict) -> tuple[dict, list[dict]]:
         "incremental_per_full": ratio(daily and daily["wall_s"], full["wall_s"]),
         "incremental_per_full_without_startup": ratio(daily and daily["wall_s"] - daily["startup_s"],
                                                       full["wall_s"] - startup),
+        # Informative only: CPU seconds show the same comparisons with less noise from a busy machine.
+        "dbt_per_floor_cpu": ratio(full["cpu_s"], floor and floor["cpu_s"]),
+        "pandas_per_dbt_cpu": ratio(pandas and pandas["cpu_s"], full["cpu_s"]),
+        "incremental_per_full_cpu": ratio(daily and daily["cpu_s"], full["cpu_s"]),
     }
     dbt_peak = max(s["peak_rss_mib"] for k, s in steps.items() if k in ("full", "daily", "verify"))
 
@@ -856,6 +860,9 @@ RATIO_LABELS = [
     ("pandas_per_dbt", "pandas / dbt"),
     ("incremental_per_full", "incremental / full (wall)"),
     ("incremental_per_full_without_startup", "incremental / full, without start-up"),
+    ("dbt_per_floor_cpu", "dbt / floor (CPU s)"),
+    ("pandas_per_dbt_cpu", "pandas / dbt (CPU s)"),
+    ("incremental_per_full_cpu", "incremental / full (CPU s)"),
 ]
 
 
