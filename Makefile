@@ -114,3 +114,14 @@ bench-history: setup
 	$(BIN)/python scripts/generate_orders.py --orders $(HISTORY_BENCH_ORDERS) --clean \
 		--out target/bench/orders_$(HISTORY_BENCH_ORDERS).parquet
 	$(BIN)/python scripts/measure_history_build.py --orders-path target/bench/orders_$(HISTORY_BENCH_ORDERS).parquet
+
+# --- Benchmark (docs/benchmark.md; not part of make test) --------------------
+# Sizes in orders, one run each: BENCH_ORDERS="1000000 10000000". Data, databases
+# and results (results_<N>.json, results.md) go to target/bench/. Extra options
+# of scripts/benchmark.py in BENCH_ARGS, e.g. BENCH_ARGS="--skip pandas --no-verify".
+BENCH_ORDERS ?= 10000000
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: setup
+	$(BIN)/python scripts/benchmark.py --orders $(BENCH_ORDERS) $(BENCH_ARGS)

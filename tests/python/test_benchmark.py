@@ -1,0 +1,238 @@
+"""scripts/benchmark.py (`make bench`): the machinery and the baselines' correctness.
+
+Correctness only: nothing here asserts a speed or a memory figure (the benchmark
+itself measures those). The end-to-end test runs the whole benchmark on a tiny
+generated size; the others check the floor statement and the pandas version on
+hand-made rows with known answers, the tie-safe scores against a literal NTILE,
+and that the comparisons report a difference when there is one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCRIPT = PROJECT / "scripts" / "benchmark.py"
+TINY_ORDERS = 3000
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location("rfm_benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+benchmark = load_benchmark()
+
+
+# ---------------------------------------------------------------------------
+# End to end, on a tiny size
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--orders", str(TINY_ORDERS), "--work-dir", str(work), "--no-verify"],
+        cwd=PROJECT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads((work / f"results_{TINY_ORDERS}.json").read_text())
+    return {"work": work, "stdout": proc.stdout, "result": result}
+
+
+def test_every_step_is_measured(tiny_run):
+    steps = tiny_run["result"]["steps"]
+    assert set(steps) == {"startup", "full", "floor", "pandas", "daily"}
+    for name, step in steps.items():
+        assert step["returncode"] == 0, name
+        assert isinstance(step["wall_s"], float) and isinstance(step["peak_rss_mib"], float), name
+    for name in ("full", "daily"):
+        assert steps[name]["startup_s"] == pytest.approx(steps[name]["wall_s"] - steps[name]["work_s"])
+    models = {node["node"] for node in tiny_run["result"]["dbt_models"]["full"]}
+    assert {f"model.rfm_lifecycle.{mart}" for mart in benchmark.CORE_MARTS} <= models
+    assert not any(node.startswith(("test.", "unit_test.")) for node in models)
+    assert "seed.rfm_lifecycle.segment_action_paths" in models
+    settings = tiny_run["result"]["duckdb_settings"]
+    assert {"threads", "memory_limit"} <= set(settings)
+
+
+def test_split_puts_every_row_in_one_file(tiny_run):
+    data = tiny_run["result"]["data"]
+    assert data["history_rows"] + data["last_day_rows"] == data["source_rows"]
+    assert data["last_day_rows"] > 0
+    last_day = dt.date.fromisoformat(data["last_day"])
+    with duckdb.connect() as con:
+        history_days = con.execute(
+            "select count(*) filter (where try_cast(trim(order_date) as date) = ?),"
+            " count(*) filter (where try_cast(trim(order_date) as date) is null)"
+            " from read_parquet(?)", [last_day, data["history_path"]]).fetchone()
+    assert history_days[0] == 0
+    assert history_days[1] > 0  # the generator's unparseable dates stay in the history
+    # The full build scores as of the day before the last day.
+    assert tiny_run["result"]["agreement"]["as_of_date"] == (last_day - dt.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("baseline", ["floor", "pandas"])
+def test_baselines_agree_with_customer_segments(tiny_run, baseline):
+    agreement = tiny_run["result"]["agreement"][baseline]
+    assert agreement["customers_compared"] > 100
+    assert agreement["scored_in_customer_segments"] == agreement["customers_in_baseline"]
+    assert agreement["agree_exactly"] == agreement["customers_compared"]
+    assert agreement["share"] == 1.0
+    assert agreement["examples"] == []
+
+
+def test_table_json_and_markdown_are_written(tiny_run):
+    stdout, result, work = tiny_run["stdout"], tiny_run["result"], tiny_run["work"]
+    for text in ("wall s", "peak RSS MiB", "dbt / floor, without dbt start-up", "pandas / dbt",
+                 "incremental / full (wall)", "slowest dbt models"):
+        assert text in stdout
+    assert set(result["ratios"]) == {key for key, _ in benchmark.RATIO_LABELS}
+    assert all(value is not None for value in result["ratios"].values())
+    assert [t["applies"] for t in result["targets"]] == [False] * 4  # targets are for 10M / 50M
+    assert all(t["result"] in ("pass", "fail") for t in result["targets"])
+    assert result["verify"] is None
+    markdown = (work / "results.md").read_text()
+    assert f"## {TINY_ORDERS:,} orders" in markdown
+    assert "| 1 dbt build, core marts (full) |" in markdown
+    assert result["machine"]["cores"] >= 1 and result["machine"]["duckdb"]
+
+
+# ---------------------------------------------------------------------------
+# The baselines on rows with known answers
+# ---------------------------------------------------------------------------
+# order_id, customer_id, order_date, amount, status, margin, line_id
+HAND_MADE_ROWS = [
+    ("O1", "C1", "2025-01-10", "100.00", "completed", "30.00", "1"),
+    ("O1", "C1", "2025-01-10", "100.00", "completed", "30.00", "1"),  # exact duplicate
+    ("O1", " c1 ", "2025-01-12", "-20.00", "completed", "-6.00", "2"),  # refund line: O1 nets to 80
+    ("O2", "C1", "2025-03-01 10:00:00", "50.00", "shipped", "10.00", "1"),
+    ("R1", "C1", "2025-03-05", "-50.00", "completed", "-10.00", "1"),  # refund record, not an order
+    ("O3", "C2", "2025-03-01", "40.00", "Cancelled ", "12.00", "1"),  # excluded: C2 has no order
+    ("O4", "C3", "2023-01-01", "30.00", "completed", "9.00", "1"),  # outside the 730-day window
+    ("O5", "C3", "2025-03-10", "25.00", "completed", "7.00", "1"),
+    ("O6", "C4", "not a date", "10.00", "completed", "3.00", "1"),
+    ("O7", "C4", "2025-02-01", "n/a", "completed", "3.00", "1"),
+    ("O8", "   ", "2025-02-01", "10.00", "completed", "3.00", "1"),
+    ("O9", "C5", "2025-02-02", "60.00", "completed", "20.00", "1"),  # one order id, two customers
+    ("O9", "C6", "2025-02-02", "60.00", "completed", "20.00", "2"),
+    ("O10", "C7", "2025-02-15", "10.00", "completed", "bad", "1"),  # unparseable margin
+    ("O11", "C8", "2025-03-10", "80.00", "completed", "20.00", "1"),
+]
+# as of 2025-03-10 (the latest order); three scored customers, five buckets: the score is the tie
+# group's first position + 1.
+EXPECTED = {
+    # customer: recency_days, frequency, monetary (cents), r, f, m
+    "c1": (9, 2, 8000, 1, 3, 2),
+    "c3": (0, 1, 2500, 2, 1, 1),
+    "c8": (0, 1, 8000, 2, 1, 2),
+}
+
+
+@pytest.fixture()
+def hand_made(tmp_path):
+    path = tmp_path / "orders.parquet"
+    with duckdb.connect() as con:
+        con.execute("create table rows (order_id varchar, customer_id varchar, order_date varchar, amount varchar,"
+                    " status varchar, margin varchar, line_id varchar)")
+        con.executemany("insert into rows values (?, ?, ?, ?, ?, ?, ?)", HAND_MADE_ROWS)
+        con.execute(f"copy rows to '{path}' (format parquet)")
+    rules = {**benchmark.project_rules(), "max_order_date": "2026-01-01"}
+    settings = {"threads": 1, "memory_limit": "1GB", "temp_directory": str(tmp_path / "spill"),
+                "preserve_insertion_order": False}
+    return {"path": str(path), "rules": rules, "settings": settings, "tmp": tmp_path}
+
+
+def test_floor_follows_the_rules(hand_made):
+    database = hand_made["tmp"] / "floor.duckdb"
+    report = benchmark.step_floor({"orders_path": hand_made["path"], "rules": hand_made["rules"],
+                                   "settings": hand_made["settings"], "database": str(database)})
+    assert report["as_of_date"] == "2025-03-10" and report["customers"] == len(EXPECTED)
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute("select customer_id, recency_days, frequency, cast(monetary * 100 as bigint),"
+                           " r_score, f_score, m_score from floor_scores").fetchall()
+    assert {row[0]: tuple(row[1:]) for row in rows} == EXPECTED
+
+
+def test_pandas_follows_the_rules(hand_made):
+    result_path = hand_made["tmp"] / "pandas.parquet"
+    report = benchmark.step_pandas({"orders_path": hand_made["path"], "rules": hand_made["rules"],
+                                    "settings": hand_made["settings"], "result_path": str(result_path)})
+    assert report["as_of_date"] == "2025-03-10" and report["customers"] == len(EXPECTED)
+    with duckdb.connect() as con:
+        rows = con.execute("select customer_id, recency_days, frequency, monetary_cents, r_score, f_score,"
+                           " m_score from read_parquet(?)", [str(result_path)]).fetchall()
+    assert {row[0]: tuple(row[1:]) for row in rows} == EXPECTED
+
+
+def literal_ntile_of_tie_group(values: list[int], buckets: int) -> list[int]:
+    """NTILE over the sorted values, each value taking the bucket of the first row of its tie group."""
+    ordered = sorted(values)
+    per_bucket, remainder = divmod(len(values), buckets)
+    bucket_of_row, row = [], 0
+    for bucket in range(1, buckets + 1):
+        size = per_bucket + (1 if bucket <= remainder else 0)
+        bucket_of_row += [bucket] * size
+        row += size
+    first_row = {}
+    for index, value in enumerate(ordered):
+        first_row.setdefault(value, index)
+    return [bucket_of_row[first_row[v]] for v in values]
+
+
+@pytest.mark.parametrize("count", [1, 2, 4, 5, 6, 7, 11, 23, 50])
+@pytest.mark.parametrize("buckets", [2, 5, 10])
+def test_tie_safe_scores_match_ntile(count, buckets):
+    import numpy as np
+    import pandas as pd
+
+    values = [(i * 7919) % max(1, count // 2) for i in range(count)]  # plenty of ties
+    position = pd.Series(values).rank(method="min").to_numpy(dtype=np.int64) - 1
+    scores = benchmark.tie_safe_scores(position, count, buckets)
+    assert list(scores) == literal_ntile_of_tie_group(values, buckets)
+
+
+# ---------------------------------------------------------------------------
+# The comparisons see a difference when there is one
+# ---------------------------------------------------------------------------
+def test_agreement_reports_differences(tmp_path):
+    database = tmp_path / "bench.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create table customer_segments as select * from (values"
+                    " ('a', 1, 2, 10.50, 5, 4, 3), ('b', 3, 1, 2.00, 1, 1, 1), ('p', null, 0, 0.00, null, null, null))"
+                    " as t(customer_id, recency_days, frequency, monetary, r_score, f_score, m_score)")
+        con.execute("create table floor_scores as select * from (values"
+                    " ('a', 1, 2, 10.50, 5, 4, 3), ('b', 3, 1, 2.00, 1, 2, 1), ('c', 9, 1, 1.00, 1, 1, 1))"
+                    " as t(customer_id, recency_days, frequency, monetary, r_score, f_score, m_score)")
+    with duckdb.connect() as con:
+        con.execute(f"attach '{database}' as bench (read_only)")
+        segments = benchmark.table_name(con, "bench", "customer_segments")
+        result = benchmark.agreement(con, segments, benchmark.table_name(con, "bench", "floor_scores"), False)
+    assert result["customers_compared"] == 3  # a, b and c; the unscored p is left out
+    assert result["agree_exactly"] == 1
+    assert result["differing_by_column"]["f_score"] == 1
+    assert [e["customer_id"] for e in result["examples"]] == ["b", "c"]
+
+
+def test_compare_databases_reports_differences(tmp_path):
+    settings = {"threads": 1, "memory_limit": "1GB", "preserve_insertion_order": False}
+    paths = [tmp_path / "incremental.duckdb", tmp_path / "rebuilt.duckdb"]
+    for index, path in enumerate(paths):
+        with duckdb.connect(str(path)) as con:
+            for mart in benchmark.VERIFIED_MARTS:
+                con.execute(f"create table {mart} as select * from (values (1, 'x'), (2, 'y')) as t(k, v)")
+            if index == 1:
+                con.execute("update orders_accounting set v = 'z' where k = 2")
+    result = benchmark.compare_databases(paths[0], paths[1], settings)
+    assert result["identical"] is False
+    assert result["tables"]["orders_accounting"] == {
+        "rows": 2, "only_incremental": 1, "only_full_refresh": 1, "identical": False}
+    assert result["tables"]["customer_segments"]["identical"] is True
