@@ -1,7 +1,9 @@
 {#-
     int_order_rows_classified is kept incrementally by order-date region: the
-    first ten characters of a row's trimmed order_date text (the day of an ISO
-    date; '' when there is none). A run compares each region's row count and
+    first ten characters of a row's order_date text as it arrived (the day of
+    an ISO date; '' when there is none). Untrimmed on purpose: the region only
+    has to be a fixed function of the raw row that puts a day's rows together,
+    and a trim of every row on every run would cost more than the rest. A run compares each region's row count and
     fingerprint in the input with the classified rows, deletes the regions
     that differ (pre-hook), and classifies again every region no longer in
     the table. An order spanning regions is classified from all its rows, and
@@ -24,13 +26,16 @@
 {% endmacro %}
 
 
-{% macro rfm_order_date_region(order_date_text) -%}
-    coalesce(substring({{ order_date_text }}, 1, 10), '')
+{% macro rfm_order_date_region(source_order_date) -%}
+    coalesce(substring({{ source_order_date }}, 1, 10), '')
 {%- endmacro %}
 
 
 {% macro rfm_classification_settings() %}
-    {#- The settings that decide a row's fate, besides max_order_date (handled per region below). -#}
+    {#-
+        The settings that decide a row's fate. A max_order_date left to the run
+        date moves every day; the rows it decides are redone by the pre-hook.
+    -#}
     {%- set settings = rfm_lifecycle.rfm_settings() -%}
     {%- set parts = [
         'v1',
@@ -38,6 +43,7 @@
         settings.excluded_statuses | join(','),
         settings.min_order_date,
         settings.customer_id_case_sensitive | string,
+        rfm_lifecycle.rfm_date_var('max_order_date') or 'the run date',
     ] -%}
     {{ return(rfm_lifecycle.rfm_sql_string(parts | join('|'))) }}
 {% endmacro %}
@@ -81,12 +87,11 @@
         Pre-hook of int_order_rows_classified on an incremental run: deletes
         every region whose input rows are not the rows it was classified
         from, every region when a setting that decides fates changed, and the
-        regions a moving max_order_date can change (rows rejected as out of
-        range, rows dated after it).
+        regions holding rows rejected as out of range (a max_order_date left
+        to the run date moves every day).
     -#}
     {%- if is_incremental() -%}
-        {%- set settings = rfm_lifecycle.rfm_settings() -%}
-        {%- set region = rfm_lifecycle.rfm_order_date_region('order_date_text') -%}
+        {%- set region = rfm_lifecycle.rfm_order_date_region('source_order_date') -%}
         delete from {{ this }}
         where order_date_region in (
             with
@@ -139,8 +144,6 @@
                     or classified_regions.first_settings <> {{ rfm_lifecycle.rfm_classification_settings() }}
                     or classified_regions.last_settings <> {{ rfm_lifecycle.rfm_classification_settings() }}
                     or classified_regions.has_out_of_range_rows = 1
-                    or classified_regions.order_date_region
-                    > {{ rfm_lifecycle.rfm_sql_string(settings.max_order_date) }}
             ),
 
             new_regions as (

@@ -30,7 +30,7 @@ order_rows as (
 
     select
         *,
-        {{ rfm_lifecycle.rfm_order_date_region('order_date_text') }} as order_date_region
+        {{ rfm_lifecycle.rfm_order_date_region('source_order_date') }} as order_date_region
 
     from {{ ref('stg_orders') }}
 
