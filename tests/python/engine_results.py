@@ -30,6 +30,14 @@ MARTS = [
     "lifecycle_thresholds",
     "orders_accounting",
     "orders_rejected",
+    "segment_history",
+    "segment_transitions",
+    "segment_trends",
+    "repeat_purchase_curve",
+    "segment_summary_by_scheme",
+    "rf_matrix_by_scheme",
+    "export_contacts",
+    "export_files",
 ]
 RAW_SCHEMA = "rfm_test_raw"
 MODEL_SCHEMA = "rfm_test"
