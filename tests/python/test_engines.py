@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -100,9 +101,11 @@ def spark_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
             cwd=PROJECT_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT, timeout=2400,
         )
     if result.returncode != 0:
-        # Spark repeats one warning per statement; leave it out of the report.
-        lines = [line for line in log_file.read_text().splitlines() if "Using an existing Spark session" not in line]
-        pytest.fail("Spark build failed (log: " + str(log_file) + "):\n" + "\n".join(lines[-60:]))
+        # dbt's summary of what failed, without colours and Spark's warning repeated per statement.
+        lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in log_file.read_text().splitlines()
+                 if "Using an existing Spark session" not in line]
+        summary = next((position for position, line in enumerate(lines) if "Completed with" in line), -60)
+        pytest.fail(f"Spark build failed (log: {log_file}):\n" + "\n".join(lines[summary:][-80:]))
     marts = pickle.loads(marts_file.read_bytes())
     return {mart: normalized(columns, rows) for mart, (columns, rows) in marts.items()}
 
