@@ -90,9 +90,10 @@ daily: setup
 	$(BIN)/dbt docs generate --static --quiet --vars '{as_of_date: "$(AS_OF_DATE)"}'
 
 # --- Other engines and use as a package (docs/engines.md) -----------------
-# Spark 3.5 runs on Java 17: Debian's, when installed, whatever `java` is; the
-# loopback address, so a machine without a resolvable host name works.
-# (Recursive on purpose: read after java-deps may have installed it.)
+# Spark 3.5 needs Java 17: Debian's (JAVA_HOME points at it) when installed,
+# whatever the default `java` is; otherwise `java` itself must be 17. Spark
+# binds to the loopback address, so a machine without a resolvable host name
+# works. (`=`, not `:=`: read after java-deps may have installed it.)
 JAVA17_HOME = $(firstword $(wildcard /usr/lib/jvm/java-17-openjdk-*))
 SPARK_ENV = SPARK_LOCAL_IP=127.0.0.1 $(if $(JAVA17_HOME),JAVA_HOME=$(JAVA17_HOME))
 
