@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 DEMO_ORDERS := data/demo/orders.csv
 DEMO_CUSTOMERS := data/demo/customers.csv
 
-.PHONY: setup demo run build test lint unit-python clean test-engines test-spark browser-deps
+.PHONY: setup demo run build test lint unit-python clean test-engines test-spark browser-deps java-deps
 
 setup: $(VENV)/.installed
 
@@ -33,18 +33,18 @@ run: build
 lint: setup demo
 	$(BIN)/sqlfluff lint models tests analyses
 
-# pytest runs under a throwaway PostgreSQL server (scripts/with_test_postgres.sh);
-# the Spark tests take minutes and run with `make test-spark`.
-# Debian packages the tests drive: chromium for the dashboard's browser test
-# (PostgreSQL is installed by scripts/with_test_postgres.sh, Java by test-spark).
+# pytest runs under a throwaway PostgreSQL server (scripts/with_test_postgres.sh)
+# and builds on Spark local mode too (tests/python/test_engines.py; Java 17).
+# Debian packages the tests drive: chromium for the dashboard's browser test,
+# Java 17 for Spark (PostgreSQL is installed by scripts/with_test_postgres.sh).
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" -ne 0 ]; then echo "The browser test needs: apt-get install chromium chromium-driver" >&2; exit 1; fi; \
 		echo "Installing chromium and chromium-driver (Debian)..." >&2; \
 		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: setup demo browser-deps lint build
-	scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python -q --ignore=tests/python/test_engine_spark.py
+test: setup demo browser-deps java-deps lint build
+	$(SPARK_ENV) scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python -q
 
 clean:
 	rm -rf target logs $(VENV) data/demo rfm_lifecycle.duckdb
@@ -90,14 +90,27 @@ daily: setup
 	$(BIN)/dbt docs generate --static --quiet --vars '{as_of_date: "$(AS_OF_DATE)"}'
 
 # --- Other engines and use as a package (docs/engines.md) -----------------
-# The engine comparison without Spark (PostgreSQL on a throwaway server) and the package test.
-test-engines: setup demo
-	scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python/test_engines.py tests/python/test_package.py -q
+# Spark 3.5 needs Java 17: Debian's (JAVA_HOME points at it) when installed,
+# whatever the default `java` is; otherwise `java` itself must be 17. Spark
+# binds to the loopback address, so a machine without a resolvable host name
+# works. (`=`, not `:=`: read after java-deps may have installed it.)
+JAVA17_HOME = $(firstword $(wildcard /usr/lib/jvm/java-17-openjdk-*))
+SPARK_ENV = SPARK_LOCAL_IP=127.0.0.1 $(if $(JAVA17_HOME),JAVA_HOME=$(JAVA17_HOME))
 
-# Spark local mode: the full dbt build and the cross-engine comparison (Java 17).
-test-spark: setup demo
-	@command -v java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
-	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest tests/python/test_engine_spark.py -q
+java-deps:
+	@[ -n "$(JAVA17_HOME)" ] || java -version 2>&1 | grep -q 'version "17\.' || { \
+		if [ "$$(id -u)" -ne 0 ]; then echo "The Spark tests need Java 17: apt-get install openjdk-17-jre-headless" >&2; exit 1; fi; \
+		echo "Installing openjdk-17-jre-headless (Debian)..." >&2; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; }
+
+# Shortcuts; `make test` runs both. The engine comparison (DuckDB, PostgreSQL
+# on a throwaway server, Spark local mode) and the package test:
+test-engines: setup demo java-deps
+	$(SPARK_ENV) scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python/test_engines.py tests/python/test_package.py -q
+
+# The full dbt build on Spark (data and unit tests) and the three-way comparison it is part of.
+test-spark: setup demo java-deps
+	$(SPARK_ENV) scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python/test_engines.py -q
 
 # Lifecycle over time (docs/lifecycle_over_time.md) -------------------------
 .PHONY: calibrate bench-history

@@ -92,7 +92,8 @@ assigned_segment_lists as (
         rfm_scheme,
         r_score,
         f_score,
-        {{ dbt.listagg('rfm_segment', "', '", 'order by segment_order, rfm_segment') }} as assigned_segments
+        {{ rfm_lifecycle.rfm_sorted_string_agg('rfm_segment', "', '", ['segment_order', 'rfm_segment']) }}
+            as assigned_segments
 
     from assigned_segments
     group by rfm_scheme, r_score, f_score
@@ -154,7 +155,8 @@ cell_segment_lists as (
         rfm_scheme,
         r_score,
         f_score,
-        {{ dbt.listagg('rfm_segment', "', '", 'order by segment_order, rfm_segment') }} as rfm_segments
+        {{ rfm_lifecycle.rfm_sorted_string_agg('rfm_segment', "', '", ['segment_order', 'rfm_segment']) }}
+            as rfm_segments
 
     from cell_segments
     group by rfm_scheme, r_score, f_score

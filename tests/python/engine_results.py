@@ -22,6 +22,10 @@ from project_support import DBT, DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR, query
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
 import load_raw_tables  # noqa: E402
 
+# Every table the project builds for users, on every engine: the marts and the
+# export tables (export_files writes files only on DuckDB and only with
+# export_folder set; the table itself is portable). test_engines.py checks
+# that this list names every model in models/marts and models/exports.
 MARTS = [
     "customer_segments",
     "segment_summary",
@@ -30,6 +34,14 @@ MARTS = [
     "lifecycle_thresholds",
     "orders_accounting",
     "orders_rejected",
+    "segment_history",
+    "segment_transitions",
+    "segment_trends",
+    "repeat_purchase_curve",
+    "segment_summary_by_scheme",
+    "rf_matrix_by_scheme",
+    "export_contacts",
+    "export_files",
 ]
 RAW_SCHEMA = "rfm_test_raw"
 MODEL_SCHEMA = "rfm_test"
@@ -91,11 +103,13 @@ def duckdb_marts(database: Path) -> dict[str, Table]:
     return marts
 
 
-def assert_identical(expected: Table, actual: Table, label: str) -> None:
+def assert_identical(expected: Table, actual: Table, label: str, reference: str = "DuckDB") -> None:
     expected_columns, expected_rows = expected
     actual_columns, actual_rows = actual
-    assert actual_columns == expected_columns, f"{label}: other columns {actual_columns}"
-    assert len(actual_rows) == len(expected_rows), f"{label}: {len(actual_rows)} rows, DuckDB {len(expected_rows)}"
+    assert actual_columns == expected_columns, f"{label}: columns {actual_columns}, {reference} {expected_columns}"
+    assert len(actual_rows) == len(expected_rows), (
+        f"{label}: {len(actual_rows)} rows, {reference} {len(expected_rows)}"
+    )
     for expected_row, actual_row in zip(expected_rows, actual_rows):
         if expected_row != actual_row:
             differences = {
@@ -103,7 +117,9 @@ def assert_identical(expected: Table, actual: Table, label: str) -> None:
                 for name, want, got in zip(expected_columns, expected_row, actual_row)
                 if want != got
             }
-            raise AssertionError(f"{label}: first differing row {expected_row[0][1]!r} (DuckDB, other): {differences}")
+            raise AssertionError(
+                f"{label}: first differing row {expected_row[0][1]!r} ({reference}, this engine): {differences}"
+            )
     assert actual_rows == expected_rows
 
 
@@ -111,6 +127,20 @@ def assert_marts_identical(expected: dict[str, Table], actual: dict[str, Table],
     assert sorted(actual) == sorted(expected)
     for mart in MARTS:
         assert_identical(expected[mart], actual[mart], f"{engine} {mart}")
+
+
+def assert_identical_on_engines(mart: str, builds: dict[str, dict[str, Table]]) -> None:
+    """One mart, equal on every engine: each pair is compared, and every difference is reported, not only the first."""
+    engines = list(builds)
+    failures = []
+    for position, reference in enumerate(engines):
+        for engine in engines[position + 1:]:
+            try:
+                assert_identical(builds[reference][mart], builds[engine][mart], f"{engine} {mart}", reference)
+            except AssertionError as error:
+                failures.append(str(error))
+    if failures:
+        raise AssertionError(f"{mart} differs between engines:\n" + "\n".join(failures))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,63 @@
+"""Load the demo into Spark (local mode), run the full `dbt build --target spark`, and write every mart to a file.
+
+    python tests/python/spark_build.py WORK_DIR MARTS_FILE
+
+The engine test runs this in a child process: dbt-spark's session method
+needs the SparkSession in the process that runs dbt, and a child of its own
+keeps Spark's JVM, its log lines and dbt's in-process state out of the pytest
+process (the JVM ends with the child). The session comes from the profile's
+own settings (profiles.yml, target spark) with the raw tables loaded into it,
+so the metastore starts once; the Hive metastore (Derby) and the table files
+live under RFM_SPARK_DIR, which the caller points into WORK_DIR. The marts
+are written as a pickle: {mart: (columns, rows)}, values as Spark returns
+them (Decimal, date, str, int, bool, None).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sys
+from pathlib import Path
+
+from engine_results import MARTS, MODEL_SCHEMA, RAW_SCHEMA, SOURCE_VARS, load_raw_tables
+from project_support import DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR
+
+
+def main(work_dir: Path, marts_file: Path) -> int:
+    from dbt.cli.main import dbtRunner
+    from pyspark.sql import SparkSession
+
+    output = load_raw_tables.profile_output("spark")
+    builder = SparkSession.builder.enableHiveSupport().config("spark.ui.showConsoleProgress", "false")
+    for key, value in output["server_side_parameters"].items():
+        builder = builder.config(key, str(value))
+    # dbt-spark turns ANSI mode off in every session it opens; the loader's session matches.
+    spark = builder.config("spark.sql.ansi.enabled", "false").getOrCreate()
+    try:
+        tables = {
+            "raw_orders": load_raw_tables.read_text_table(DEMO_ORDERS),
+            "raw_customers": load_raw_tables.read_text_table(DEMO_CUSTOMERS),
+        }
+        load_raw_tables.load_spark_tables(spark, RAW_SCHEMA, tables, work_dir / "load")
+        result = dbtRunner().invoke([
+            "build", "--target", "spark", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+            "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+            "--vars", json.dumps(SOURCE_VARS),
+        ])
+        if not result.success:
+            print(f"dbt build --target spark failed: {result.exception}; log: {work_dir / 'logs' / 'dbt.log'}",
+                  file=sys.stderr)
+            return 1
+        marts = {}
+        for mart in MARTS:
+            frame = spark.sql(f"select * from {MODEL_SCHEMA}.{mart}")
+            marts[mart] = (frame.columns, [tuple(row) for row in frame.collect()])
+    finally:
+        spark.stop()
+    marts_file.write_bytes(pickle.dumps(marts))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))
