@@ -37,6 +37,17 @@ order_rows as (
 ),
 
 {% if is_incremental() -%}
+row_keys as (
+
+    -- Only the two values that pick the rows to classify: the wide rows are read once, below.
+    select
+        order_id,
+        order_date_region
+
+    from order_rows
+
+),
+
 classified_regions as (
 
     select distinct order_date_region from {{ this }}
@@ -45,39 +56,35 @@ classified_regions as (
 
 regions_to_classify as (
 
-    select distinct order_rows.order_date_region
-    from order_rows
+    select distinct row_keys.order_date_region
+    from row_keys
     left join classified_regions
-        on order_rows.order_date_region = classified_regions.order_date_region
+        on row_keys.order_date_region = classified_regions.order_date_region
     where classified_regions.order_date_region is null
 
 ),
 
 orders_to_classify as (
 
-    select distinct order_rows.order_id
-    from order_rows
+    select distinct row_keys.order_id
+    from row_keys
     inner join regions_to_classify
-        on order_rows.order_date_region = regions_to_classify.order_date_region
-    where order_rows.order_id is not null
+        on row_keys.order_date_region = regions_to_classify.order_date_region
+    where row_keys.order_id is not null
 
 ),
 
 rows_to_classify as (
 
     -- Every row of those orders, also in regions already classified, so each order is judged whole.
-    select order_rows.*
+    select *
     from order_rows
-    inner join orders_to_classify
-        on order_rows.order_id = orders_to_classify.order_id
-
-    union all
-
-    select order_rows.*
-    from order_rows
-    inner join regions_to_classify
-        on order_rows.order_date_region = regions_to_classify.order_date_region
-    where order_rows.order_id is null
+    where
+        order_id in (select orders_to_classify.order_id from orders_to_classify)
+        or (
+            order_id is null
+            and order_date_region in (select regions_to_classify.order_date_region from regions_to_classify)
+        )
 
 ),
 {%- else -%}
