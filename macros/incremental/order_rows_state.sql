@@ -35,11 +35,12 @@
     {#-
         The settings that decide a row's fate. A max_order_date left to the run
         date moves every day; the rows it decides are redone by the pre-hook.
+        The column mapping needs no entry: another mapping gives other raw
+        values, and so other fingerprints.
     -#}
     {%- set settings = rfm_lifecycle.rfm_settings() -%}
     {%- set parts = [
         'v1',
-        tojson(var('orders_columns', {}), sort_keys=true),
         settings.excluded_statuses | join(','),
         settings.min_order_date,
         settings.customer_id_case_sensitive | string,
