@@ -3,28 +3,17 @@
     first ten characters of a row's order_date text as it arrived (the day of
     an ISO date; '' when there is none). Untrimmed on purpose: the region only
     has to be a fixed function of the raw row that puts a day's rows together,
-    and a trim of every row on every run would cost more than the rest. A run compares each region's row count and
-    fingerprint in the input with the classified rows, deletes the regions
-    that differ (pre-hook), and classifies again every region no longer in
-    the table. An order spanning regions is classified from all its rows, and
-    every region it touches is redone with it, so a refund line or a copy of an
-    old row that arrives today corrects the old order too. The result equals a
-    full build (tests/python/test_incremental_state.py).
+    and a trim of every row on every run would cost more than the rest.
+
+    A run compares each region's row count and fingerprint in the input with
+    the classified rows, deletes the regions that differ (pre-hook), and
+    classifies again every region no longer in the table. An order spanning
+    regions is classified from all its rows, and every region it touches is
+    redone with it, so a refund line or a copy of an old row that arrives today
+    corrects the old order too. The result equals a full build
+    (tests/python/test_incremental_state.py). On Spark the table is rebuilt
+    whole (rfm_incremental_materialization).
 -#}
-
-{% macro rfm_state_materialization() %}
-    {{ return(adapter.dispatch('rfm_state_materialization', 'rfm_lifecycle')()) }}
-{% endmacro %}
-
-{% macro default__rfm_state_materialization() %}
-    {{ return('incremental') }}
-{% endmacro %}
-
-{% macro spark__rfm_state_materialization() %}
-    {#- Spark's file tables cannot delete rows (see rfm_history_materialization): rebuilt whole there. -#}
-    {{ return('table') }}
-{% endmacro %}
-
 
 {% macro rfm_order_date_region(source_order_date) -%}
     coalesce(substring({{ source_order_date }}, 1, 10), '')

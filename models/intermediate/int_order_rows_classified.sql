@@ -1,5 +1,5 @@
 {{ config(
-    materialized=rfm_lifecycle.rfm_state_materialization(),
+    materialized=rfm_lifecycle.rfm_incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ rfm_lifecycle.rfm_delete_stale_order_regions() }}",

@@ -1,5 +1,5 @@
 {{ config(
-    materialized=rfm_lifecycle.rfm_history_materialization(),
+    materialized=rfm_lifecycle.rfm_incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='period_end_date',
     on_schema_change='fail',
