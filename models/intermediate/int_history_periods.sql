@@ -22,8 +22,7 @@
     ending on the as-of date, and period 0, the end of the period before the
     first, which opens the history (the segment a customer had before period 1
     comes from it). Every row carries the settings the history is computed
-    with, so an incremental run can tell whether stored periods are still
-    valid.
+    with, so a reader of segment_history can tell which ones made it.
 -#}
 
 with

@@ -2,10 +2,9 @@
 
 with
 
-order_rows as (
+rejected_rows as (
 
-    select * from {{ ref('int_order_rows_classified') }}
-    where row_status = 'rejected'
+    select * from {{ ref('int_order_rows_rejected') }}
 
 ),
 
@@ -13,15 +12,11 @@ final as (
 
     select
         cast(rejection_reason as {{ dbt.type_string() }}) as rejection_reason,
-        cast(source_order_id as {{ dbt.type_string() }}) as source_order_id,
-        cast(source_customer_id as {{ dbt.type_string() }}) as source_customer_id,
-        cast(source_order_date as {{ dbt.type_string() }}) as source_order_date,
-        cast(source_amount as {{ dbt.type_string() }}) as source_amount,
-        cast(source_status as {{ dbt.type_string() }}) as source_status,
-        cast(source_margin as {{ dbt.type_string() }}) as source_margin,
-        cast(source_line_id as {{ dbt.type_string() }}) as source_line_id
+        {%- for column in rfm_lifecycle.rfm_source_order_columns() %}
+        cast({{ column }} as {{ dbt.type_string() }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
 
-    from order_rows
+    from rejected_rows
 
 )
 

@@ -1,10 +1,3 @@
-{{ config(
-    materialized=rfm_lifecycle.rfm_incremental_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='period_end_date',
-    on_schema_change='fail',
-    pre_hook="{{ rfm_lifecycle.rfm_history_delete_stale_periods() }}",
-) }}
 {%- set buckets = rfm_lifecycle.rfm_settings().score_buckets -%}
 
 {#-
@@ -18,9 +11,9 @@
     the period ends in between, so the work grows with orders and periods, not
     with orders times orders. Recency is counted per period end.
 
-    On an incremental run the pre-hook first deletes periods that are stale
-    (see rfm_history_delete_stale_periods); only period ends missing from the
-    table are then computed, from the first missing one on.
+    A plain table, rebuilt on every run: the as-of date moves every day and
+    with it every customer's recency, and a correction of any past order
+    changes every period after it (DECISIONLOG.md).
 -#}
 
 with
@@ -50,40 +43,10 @@ run_settings as (
 
 ),
 
-{% if is_incremental() -%}
-built_periods as (
-
-    select distinct period_end_date from {{ this }}
-
-),
-
-{% endif -%}
-first_period_to_build as (
-
-    {% if is_incremental() -%}
-    -- The first period end missing from the table; nothing when none is missing.
-    select min(periods.period_end_date) as period_end_date
-    from periods
-    left join built_periods
-        on periods.period_end_date = built_periods.period_end_date
-    where
-        periods.is_reported
-        and built_periods.period_end_date is null
-    {%- else -%}
-    select min(period_end_date) as period_end_date
-    from periods
-    where is_reported
-    {%- endif %}
-
-),
-
 periods_to_build as (
 
-    select periods.*
-    from periods
-    inner join first_period_to_build
-        on periods.period_end_date >= first_period_to_build.period_end_date
-    where periods.is_reported
+    select * from periods
+    where is_reported
 
 ),
 
@@ -97,45 +60,29 @@ customer_states as (
         window_orders_change,
         refund_records as refund_records_in_period,
         net_amount as revenue_in_period,
-        lead(period_end_date) over (
-            partition by customer_id order by period_end_date asc
-        ) as next_state_start_date,
-        row_number() over (partition by customer_id order by period_end_date asc) = 1 as is_first_state,
-        sum(orders) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
-        ) as lifetime_orders,
-        sum(window_orders_change) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
-        ) as frequency,
-        sum(window_monetary_change) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
-        ) as monetary,
-        sum(net_amount) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
-        ) as lifetime_revenue,
-        sum(refund_records) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
-        ) as refund_records,
-        min(first_order_date) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
-        ) as first_order_date,
-        max(last_order_date) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
-        ) as last_order_date,
-        coalesce(max(orders_before_tier_window) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
-        ), 0) as orders_before_tier_window,
-        min(first_order_date) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and 1 preceding
-        ) as previous_first_order_date,
-        max(last_order_date) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and 1 preceding
-        ) as previous_last_order_date,
-        coalesce(max(orders_before_tier_window) over (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and 1 preceding
-        ), 0) as previous_orders_before_tier_window
+        lead(period_end_date) over states_in_order as next_state_start_date,
+        row_number() over states_in_order = 1 as is_first_state,
+        sum(orders) over up_to_this_state as lifetime_orders,
+        sum(window_orders_change) over up_to_this_state as frequency,
+        sum(window_monetary_change) over up_to_this_state as monetary,
+        sum(net_amount) over up_to_this_state as lifetime_revenue,
+        sum(refund_records) over up_to_this_state as refund_records,
+        min(first_order_date) over up_to_this_state as first_order_date,
+        max(last_order_date) over up_to_this_state as last_order_date,
+        coalesce(max(orders_before_tier_window) over up_to_this_state, 0) as orders_before_tier_window,
+        min(first_order_date) over before_this_state as previous_first_order_date,
+        max(last_order_date) over before_this_state as previous_last_order_date,
+        coalesce(max(orders_before_tier_window) over before_this_state, 0) as previous_orders_before_tier_window
 
     from customer_periods
+    window
+        states_in_order as (partition by customer_id order by period_end_date asc),
+        up_to_this_state as (
+            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
+        ),
+        before_this_state as (
+            partition by customer_id order by period_end_date asc rows between unbounded preceding and 1 preceding
+        )
 
 ),
 

@@ -1,18 +1,13 @@
 {#- The orders are read through rfm_input_relation (a file or the source table); naming the source
     here keeps it upstream in the lineage either way, so freshness and orchestration see the link. -#}
 {%- do source('rfm_lifecycle', 'orders') -%}
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
 {%- set orders_relation = rfm_lifecycle.rfm_input_relation('orders') -%}
 {%- set columns = rfm_lifecycle.rfm_input_columns(
     'orders', orders_relation,
-    required=['order_id', 'customer_id', 'order_date', 'amount'],
-    optional=['status', 'margin', 'line_id'],
+    required=rfm_lifecycle.rfm_order_columns('required'),
+    optional=rfm_lifecycle.rfm_order_columns('optional'),
 ) -%}
-{%- set source_columns = [] -%}
-{%- for key in ['order_id', 'customer_id', 'order_date', 'amount', 'status', 'margin', 'line_id'] -%}
-    {%- do source_columns.append(
-        'cast(' ~ (columns[key] or 'null') ~ ' as ' ~ dbt.type_string() ~ ') as source_' ~ key) -%}
-{%- endfor %}
+{%- set source_columns = rfm_lifecycle.rfm_source_order_columns() -%}
 
 with
 
@@ -26,7 +21,9 @@ renamed as (
 
     -- Original values as text, so a rejected row can be shown exactly as it arrived.
     select
-        {{ source_columns | join(',\n        ') }}
+        {%- for column in rfm_lifecycle.rfm_order_columns() %}
+        cast({{ columns[column] or 'null' }} as {{ dbt.type_string() }}) as source_{{ column }},
+        {%- endfor %}
 
     from source
 
@@ -36,13 +33,9 @@ trimmed as (
 
     -- Each value trimmed once: the checks and casts below all read the trimmed text.
     select
-        source_order_id,
-        source_customer_id,
-        source_order_date,
-        source_amount,
-        source_status,
-        source_margin,
-        source_line_id,
+        {%- for column in source_columns %}
+        {{ column }},
+        {%- endfor %}
         nullif({{ rfm_lifecycle.rfm_trim('source_order_id') }}, '') as order_id,
         nullif({{ rfm_lifecycle.rfm_trim('source_customer_id') }}, '') as customer_id_text,
         nullif({{ rfm_lifecycle.rfm_trim('source_order_date') }}, '') as order_date_text,
@@ -58,13 +51,9 @@ trimmed as (
 cleaned as (
 
     select
-        source_order_id,
-        source_customer_id,
-        source_order_date,
-        source_amount,
-        source_status,
-        source_margin,
-        source_line_id,
+        {%- for column in source_columns %}
+        {{ column }},
+        {%- endfor %}
         order_id,
         {{ rfm_lifecycle.rfm_folded_customer_id('customer_id_text') }} as customer_id,
         order_date_text,
