@@ -7,7 +7,7 @@
       duplicate        a row identical to another row of the order after cleaning
       kept             the order itself: its first line
       merged           every further line, summed into it
-    Rows are grouped into lines and lines into orders by hash aggregation; no
+    Two hash aggregations, rows into distinct rows and those into orders; no
     row is sorted or written on its own.
 -#}
 
@@ -31,70 +31,53 @@ valid_rows as (
 
 ),
 
-lines as (
+distinct_rows as (
 
-    -- One group per line. A line id names the line, so its rows are copies of one another or
-    -- conflicting versions of it; a row without a line id is a line of its own, told apart by
-    -- its values, and the rows identical to it are its copies.
+    -- Exact copies collapse into one row that remembers how many arrived.
     select
         order_id,
-        is_excluded_status,
+        customer_id,
         line_id,
-        count(*) as source_rows,
-        sum(amount) as source_amount,
-        min(customer_id) as min_customer_id,
-        max(customer_id) as max_customer_id,
-        {{ rfm_lifecycle.rfm_values_differ('order_date_text') }}
-        or {{ rfm_lifecycle.rfm_values_differ('amount') }}
-        or {{ rfm_lifecycle.rfm_values_differ('status') }}
-        or {{ rfm_lifecycle.rfm_values_differ('margin') }} as has_conflicting_versions,
-        min(order_date) as order_date,
-        min(order_date_text) as order_date_text,
-        min(amount) as amount,
-        min(status) as status,
-        min(margin) as margin
+        order_date_text,
+        amount,
+        status,
+        margin,
+        is_excluded_status,
+        count(*) as copies,
+        min(order_date) as order_date
 
     from valid_rows
-    group by
-        order_id,
-        is_excluded_status,
-        line_id,
-        case when line_id is null then customer_id end,
-        case when line_id is null then order_date_text end,
-        case when line_id is null then amount end,
-        case when line_id is null then status end,
-        case when line_id is null then margin end
+    group by order_id, customer_id, line_id, order_date_text, amount, status, margin, is_excluded_status
 
 ),
 
 orders as (
 
+    -- The distinct rows whose status is not excluded are the order's lines. Two of them with one
+    -- line id are conflicting versions of that line.
     select
         order_id,
-        min(min_customer_id) as customer_id,
-        min(min_customer_id) <> max(max_customer_id) as has_customer_conflict,
-        max(case when not is_excluded_status and has_conflicting_versions then 1 else 0 end) = 1
-            as has_line_conflict,
-        sum(case when is_excluded_status then source_rows else 0 end) as excluded_rows,
-        sum(case when is_excluded_status then source_amount else 0 end) as excluded_amount,
-        sum(case when is_excluded_status then 0 else source_rows end) as included_rows,
-        sum(case when is_excluded_status then 0 else source_amount end) as included_amount,
-        sum(case when is_excluded_status then 0 else 1 end) as lines,
-        sum(case when is_excluded_status then 0 else amount end) as net_amount,
-        sum(case when is_excluded_status then null else margin end) as net_margin,
-        sum(case when not is_excluded_status and amount < 0 then 1 else 0 end) as refund_lines,
-        min(case when is_excluded_status then null else order_date end) as order_date,
-        -- The order's first line, the kept row: in line order, then by date and amount, the way
-        -- a person reads the order; text and status only break the last ties.
-        {{ rfm_lifecycle.rfm_first_by('amount', [
-            'line_id is null', "coalesce(line_id, '')",
-            'order_date', 'amount',
-            'margin is null', 'coalesce(margin, 0)',
-            'order_date_text',
-            'status is null', "coalesce(status, '')",
-        ], 'not is_excluded_status') }} as first_line_amount
+        min(customer_id) as customer_id,
+        min(customer_id) <> max(customer_id) as has_customer_conflict,
+        count(line_id) filter (where not is_excluded_status)
+        > count(distinct line_id) filter (where not is_excluded_status) as has_line_conflict,
+        coalesce(sum(copies) filter (where is_excluded_status), 0) as excluded_rows,
+        coalesce(sum(amount * copies) filter (where is_excluded_status), 0) as excluded_amount,
+        coalesce(sum(copies) filter (where not is_excluded_status), 0) as included_rows,
+        coalesce(sum(amount * copies) filter (where not is_excluded_status), 0) as included_amount,
+        count(*) filter (where not is_excluded_status) as lines,
+        coalesce(sum(amount) filter (where not is_excluded_status), 0) as net_amount,
+        sum(margin) filter (where not is_excluded_status) as net_margin,
+        count(*) filter (where not is_excluded_status and amount < 0) as refund_lines,
+        min(order_date) filter (where not is_excluded_status) as order_date,
+        -- The kept row is the order's first line: the lowest line id (as text), else the earliest, then
+        -- the smallest. Later tie breakers of that order cannot change the amount.
+        coalesce(
+            {{ rfm_lifecycle.rfm_first_by('amount', ['line_id'], 'not is_excluded_status and line_id is not null') }},
+            {{ rfm_lifecycle.rfm_first_by('amount', ['order_date', 'amount'], 'not is_excluded_status') }}
+        ) as first_line_amount
 
-    from lines
+    from distinct_rows
     group by order_id
 
 ),

@@ -50,11 +50,14 @@ def tiny_run(tmp_path_factory):
 
 def test_every_step_is_measured(tiny_run):
     steps = tiny_run["result"]["steps"]
-    assert set(steps) == {"startup", "full", "floor", "pandas", "daily"}
+    assert set(steps) == {"startup", "full", "floor", "pandas", "daily", "fixed", "fixed_partial_parse"}
     for name, step in steps.items():
         assert step["returncode"] == 0, name
         assert isinstance(step["wall_s"], float) and isinstance(step["peak_rss_mib"], float), name
-    for name in ("full", "daily"):
+    sample = tiny_run["work"] / f"run_{TINY_ORDERS}" / f"sample_{benchmark.FIXED_COST_ROWS}.parquet"
+    assert duckdb.sql(f"select count(*) from read_parquet('{sample}')").fetchall() == [(benchmark.FIXED_COST_ROWS,)]
+    assert "model.rfm_lifecycle.customer_segments" in {node["node"] for node in tiny_run["result"]["dbt_models"]["fixed"]}
+    for name in ("full", "daily", "fixed"):
         assert steps[name]["startup_s"] == pytest.approx(steps[name]["wall_s"] - steps[name]["work_s"])
     models = {node["node"] for node in tiny_run["result"]["dbt_models"]["full"]}
     assert {f"model.rfm_lifecycle.{mart}" for mart in benchmark.CORE_MARTS} <= models
@@ -92,12 +95,12 @@ def test_baselines_agree_with_customer_segments(tiny_run, baseline):
 
 def test_table_json_and_markdown_are_written(tiny_run):
     stdout, result, work = tiny_run["stdout"], tiny_run["result"], tiny_run["work"]
-    for text in ("wall s", "peak RSS MiB", "dbt / floor, without dbt start-up", "pandas / dbt",
-                 "incremental / full (wall)", "slowest dbt models"):
+    for text in ("wall s", "peak RSS MiB", "dbt / floor, without dbt start-up", "pandas / dbt", "fixed cost",
+                 "daily / full (wall)", "slowest dbt models"):
         assert text in stdout
     assert set(result["ratios"]) == {key for key, _ in benchmark.RATIO_LABELS}
     assert all(value is not None for value in result["ratios"].values())
-    assert [t["applies"] for t in result["targets"]] == [False] * 4  # targets are for 10M / 50M
+    assert [t["applies"] for t in result["targets"]] == [False] * 3  # targets are for 10M / 50M
     assert all(t["result"] in ("pass", "fail") for t in result["targets"])
     assert result["verify"] is None
     markdown = (work / "results.md").read_text()
@@ -234,5 +237,5 @@ def test_compare_databases_reports_differences(tmp_path):
     result = benchmark.compare_databases(paths[0], paths[1], settings)
     assert result["identical"] is False
     assert result["tables"]["orders_accounting"] == {
-        "rows": 2, "only_incremental": 1, "only_full_refresh": 1, "identical": False}
+        "rows": 2, "only_daily": 1, "only_full_refresh": 1, "identical": False}
     assert result["tables"]["customer_segments"]["identical"] is True

@@ -50,19 +50,29 @@ def _source_key(values: dict) -> tuple:
 
 
 def test_every_row_gets_its_expected_fate(hostile):
+    """Rejected rows one by one (as they arrived, with the reason); the other fates as the counts each order
+    holds, the way int_orders_classified keeps them."""
     h, _ = hostile
-    expected = Counter((_source_key(r), r["expected_fate"]) for r in hostile_rows())
-    got = Counter()
-    for r in h.table("int_order_rows_classified"):
-        fate = r["row_status"]
-        if fate in ("kept", "merged"):
-            fate = "order"
-        elif fate == "rejected":
-            fate = f"rejected: {r['rejection_reason']}"
-        got[(_source_key({c: r[f"source_{c}"] for c in SOURCE_COLUMNS}), fate)] += 1
-    missing, unexpected = expected - got, got - expected
+    rows = hostile_rows()
+    expected_rejected = Counter((_source_key(r), r["expected_fate"].removeprefix("rejected: "))
+                                for r in rows if r["expected_fate"].startswith("rejected"))
+    got_rejected = Counter((_source_key({c: r[f"source_{c}"] for c in SOURCE_COLUMNS}), r["rejection_reason"])
+                           for r in h.table("orders_rejected"))
+    missing, unexpected = expected_rejected - got_rejected, got_rejected - expected_rejected
     assert not missing and not unexpected, \
-        f"fates differ\nexpected but not found: {dict(missing)}\nfound but not expected: {dict(unexpected)}"
+        f"rejections differ\nexpected but not found: {dict(missing)}\nfound but not expected: {dict(unexpected)}"
+
+    fates = ("order", "duplicate", "excluded_status")
+    expected_counts: dict[str, Counter] = {}
+    for r in rows:
+        if r["expected_fate"] in fates:
+            expected_counts.setdefault(r["order_id"].strip(), Counter())[r["expected_fate"]] += 1
+    got_counts = {
+        r["order_id"]: Counter({"order": r["order_lines"], "duplicate": r["duplicate_rows"],
+                                "excluded_status": r["excluded_status_rows"]})
+        for r in h.table("int_orders_classified")
+    }
+    assert {k: +v for k, v in got_counts.items() if +v} == expected_counts
 
 
 def test_row_accounting_holds_and_no_row_is_lost(hostile):

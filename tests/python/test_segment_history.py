@@ -1,13 +1,13 @@
 """End-to-end tests of the lifecycle-over-time models on DuckDB.
 
 Each test builds the project with dbt into its own DuckDB file and compares
-results: an incremental run against a full refresh, stale periods against
-rebuilt ones, and hand-made orders at period boundaries against hand-computed
-segments.
+results: a rerun after a correction of past orders against a full refresh,
+and hand-made orders at period boundaries against hand-computed segments.
 """
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import subprocess
@@ -96,95 +96,84 @@ def generated(tmp_path_factory) -> tuple[Path, Path]:
     return orders, customers
 
 
-def mark(project: Project, where: str) -> int:
-    """Overwrite r_score with a value no build writes; a recomputed row loses it. Returns the rows marked."""
-    project.execute(
-        "create or replace table unmarked_scores as "
-        f"select period_end_date, customer_id, r_score from segment_history where {where}",
-        f"update segment_history set r_score = -7 where {where}",
-    )
-    return project.query("select count(*) from unmarked_scores")[0][0]
+def read_orders(path: Path) -> tuple[list[str], list[dict]]:
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
 
 
-def marked_rows(project: Project) -> int:
-    return project.query("select count(*) from segment_history where r_score = -7")[0][0]
+def write_orders(path: Path, header: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
-def unmark(project: Project) -> None:
-    project.execute(
-        "update segment_history set r_score = unmarked_scores.r_score from unmarked_scores "
-        "where segment_history.period_end_date = unmarked_scores.period_end_date "
-        "and segment_history.customer_id = unmarked_scores.customer_id and segment_history.r_score = -7")
+def last_orders_to_correct(project: Project, count: int) -> list[tuple[str, str]]:
+    """(customer id, order id) of customers with several orders whose last order falls on day 10 or later of a
+    month inside the history, so the order can move a week back without leaving its month."""
+    return project.query(f"""
+        select orders.customer_id, orders.order_id
+        from int_orders_netted as orders
+        inner join int_customers_aggregated as customers
+            on orders.customer_id = customers.customer_id and orders.order_date = customers.last_order_date
+        where orders.is_order and customers.lifetime_orders >= 2 and extract(day from orders.order_date) >= 10
+            and orders.order_date >= (select min(period_end_date) from segment_history)
+            and orders.order_id not in (select order_id from int_orders_netted group by order_id having count(*) > 1)
+            and orders.customer_id in (
+                select customer_id from int_orders_netted group by customer_id, order_date having count(*) = 1)
+        order by orders.customer_id, orders.order_id
+        limit {count}""")
 
 
-def test_incremental_runs_compute_only_missing_periods_and_match_a_full_refresh(tmp_path, generated):
+def corrected(rows: list[dict], correction: str, targets: list[tuple[str, str]]) -> list[dict]:
+    """The input as a shop would send it again after correcting past orders."""
+    order_ids = {order_id for _, order_id in targets}
+    out = []
+    for row in rows:
+        if row["order_id"].strip() not in {o.upper() for o in order_ids} | order_ids:
+            out.append(row)
+        elif correction == "date moved within its month":
+            day = row["order_date"].strip()[:10]
+            moved = (dt.date.fromisoformat(day) - dt.timedelta(days=7)).isoformat()
+            out.append({**row, "order_date": moved + row["order_date"].strip()[10:]})
+        elif correction == "amount edited":
+            out.append({**row, "amount": f"{float(row['amount']) + 100:.2f}"})
+        elif correction == "order moved to another customer":
+            out.append({**row, "customer_id": "MOVED-" + row["customer_id"].strip()})
+        elif correction != "row deleted":
+            raise ValueError(correction)
+    return out
+
+
+@pytest.mark.parametrize("correction", [
+    "date moved within its month", "amount edited", "row deleted", "order moved to another customer"])
+def test_a_rerun_after_a_correction_of_past_orders_equals_a_full_refresh(tmp_path, generated, correction):
+    """segment_history after any correction of the input is what a build from scratch gives: the change is seen
+    in the periods it touches, whatever the period totals say."""
     orders, customers = generated
-    project = Project(tmp_path, orders, customers, history_periods=8)
-    project.dbt("seed")
-    project.dbt("run", "--select", HISTORY, as_of_date="2025-10-15")
-    assert period_ends(project)[-3:] == ["2025-08-31", "2025-09-30", "2025-10-15"]
-    marked = mark(project, "period_end_date <= '2025-09-30'")
-    assert marked > 0
-
-    # A run two and a half months later: the partial period of 2025-10-15 is replaced, the closed periods
-    # are kept as they are (still marked), the periods that fell off the front are gone, new ones come.
-    project.dbt("run", "--select", HISTORY, as_of_date="2025-12-31")
-    assert period_ends(project) == [
-        "2025-05-31", "2025-06-30", "2025-07-31", "2025-08-31",
-        "2025-09-30", "2025-10-31", "2025-11-30", "2025-12-31",
-    ]
-    assert marked_rows(project) == project.query(
-        "select count(*) from unmarked_scores where period_end_date >= '2025-05-31'")[0][0] > 0
-    assert project.query("select count(*) from segment_history where period_end_date = '2025-10-15'") == [(0,)]
-
-    # The incremental result is exactly a full refresh.
-    unmark(project)
-    project.execute("create table incremental_history as select * from segment_history")
-    project.dbt("run", "--select", "segment_history", "--full-refresh", as_of_date="2025-12-31")
-    assert history_differences(project, "incremental_history") == (0, 0)
-    assert project.query("select count(*) from segment_history")[0][0] > 0
-
-    # A rerun with nothing new computes nothing.
-    marked = mark(project, "true")
-    project.dbt("run", "--select", "segment_history", as_of_date="2025-12-31")
-    assert marked_rows(project) == marked
-
-
-def test_a_late_order_rebuilds_its_period_and_every_later_one(tmp_path, generated):
-    orders, customers = generated
-    project = Project(tmp_path, orders, customers, history_periods=6, as_of_date="2025-12-31")
+    project = Project(tmp_path, orders, customers, history_periods=12, as_of_date="2025-12-31")
     project.dbt("seed")
     project.dbt("run", "--select", HISTORY)
-    customer = project.query(
-        "select customer_id from segment_history where period_end_date = '2025-09-30' "
-        "and previous_segment = 'one_time' and lifecycle_segment = 'one_time' order by customer_id limit 1")[0][0]
+    targets = last_orders_to_correct(project, 3)
+    assert len(targets) == 3, "the generated orders must hold customers whose last order can be corrected"
+    project.execute("create table history_before as select * from segment_history")
 
-    # A back-dated second order (dated in September) arrives after the history was built.
-    late_orders = tmp_path / "orders_with_late_order.csv"
-    with orders.open(newline="") as source, late_orders.open("w", newline="") as target:
-        target.write(source.read())
-        csv.writer(target, lineterminator="\n").writerow(["LATE0001", customer.upper(), "2025-09-15", "42.00", "completed", "10.00", "1"])
-    marked = mark(project, "true")
+    header, rows = read_orders(orders)
+    corrected_path = tmp_path / "orders_corrected.csv"
+    write_orders(corrected_path, header, corrected(rows, correction, targets))
+    project.dbt("run", "--select", HISTORY, orders_path=str(corrected_path))
+    changed = project.query(
+        f"select count(*) from (select {HISTORY_COLUMNS} from segment_history "
+        f"except all select {HISTORY_COLUMNS} from history_before)")[0][0]
+    assert changed > 0, "the correction must change the history"
 
-    project.dbt("run", "--select", HISTORY, orders_path=str(late_orders))
-    # Periods before the late order are kept, September and later are rebuilt.
-    assert marked_rows(project) == project.query(
-        "select count(*) from unmarked_scores where period_end_date <= '2025-08-31'")[0][0] > 0
-    assert project.query(
-        "select count(*) from segment_history where r_score = -7 and period_end_date >= '2025-09-30'") == [(0,)]
-    assert project.query(
-        f"select previous_segment, lifecycle_segment, revenue_in_period, lifetime_orders from segment_history "
-        f"where customer_id = '{customer}' and period_end_date = '2025-09-30'"
-    ) == [("one_time", "regular", 42, 2)]
-
-    unmark(project)
-    project.execute("create table incremental_history as select * from segment_history")
-    project.dbt("run", "--select", "segment_history", "--full-refresh", orders_path=str(late_orders))
-    assert history_differences(project, "incremental_history") == (0, 0)
-    assert marked > 0
+    project.execute("create table history_rerun as select * from segment_history")
+    project.dbt("run", "--select", HISTORY, "--full-refresh", orders_path=str(corrected_path))
+    assert history_differences(project, "history_rerun") == (0, 0)
 
 
-def test_changed_thresholds_rebuild_every_period(tmp_path, generated):
+def test_a_rerun_with_changed_thresholds_uses_them_everywhere(tmp_path, generated):
     orders, customers = generated
     project = Project(tmp_path, orders, customers, history_periods=5)
     project.dbt("seed")
@@ -193,9 +182,9 @@ def test_changed_thresholds_rebuild_every_period(tmp_path, generated):
     fingerprints = project.query("select distinct settings_fingerprint from segment_history")
     assert len(fingerprints) == 1 and "new_customer_days=45" in fingerprints[0][0]
     assert "inactivity_mode=tier" in fingerprints[0][0]
-    project.execute("create table incremental_history as select * from segment_history")
+    project.execute("create table history_rerun as select * from segment_history")
     project.dbt("run", "--select", "segment_history", "--full-refresh", new_customer_days=45, inactivity_mode="tier")
-    assert history_differences(project, "incremental_history") == (0, 0)
+    assert history_differences(project, "history_rerun") == (0, 0)
 
 
 @pytest.mark.parametrize("grain, periods", [("week", 9), ("day", 10)])
