@@ -2,9 +2,10 @@
 refresh, and a build killed halfway and then rerun all end with the same marts,
 byte for byte (a dump of every mart, rows in a fixed order, with column types).
 
-The second build of test_rebuilds_are_byte_identical takes the incremental path
-of any incremental model and the third is a --full-refresh, so incremental
-models are held to the same standard as soon as they exist (none on this branch).
+Every model is a plain table today; the second build of
+test_rebuilds_are_byte_identical would take the incremental path of a model made
+incremental, and the third is a --full-refresh, so such a model is held to the
+same standard.
 """
 from __future__ import annotations
 
