@@ -84,7 +84,8 @@ orders as (
 
 final as (
 
-    -- A rejected order has no lines: its amounts and date stay empty rather than half-known.
+    -- A rejected order has no lines: its amounts and date stay empty rather than half-known. One
+    -- scale for every amount: PostgreSQL's numeric keeps the scale of whatever was summed.
     select
         order_id,
         customer_id,
@@ -101,16 +102,25 @@ final as (
             else 0
         end as rejected_rows,
         case when has_customer_conflict then 0 else excluded_rows end as excluded_status_rows,
-        case when has_customer_conflict then 0 else excluded_amount end as excluded_status_amount,
+        cast(case when has_customer_conflict then 0 else excluded_amount end as decimal(38, 2))
+            as excluded_status_amount,
         case when has_customer_conflict or has_line_conflict then 0 else lines end as order_lines,
         case when has_customer_conflict or has_line_conflict then 0 else included_rows - lines end
             as duplicate_rows,
-        case when has_customer_conflict or has_line_conflict then 0 else included_amount - net_amount end
-            as duplicate_amount,
-        case when not has_customer_conflict and not has_line_conflict then first_line_amount end
-            as first_line_amount,
-        case when not has_customer_conflict and not has_line_conflict then net_amount end as net_amount,
-        case when not has_customer_conflict and not has_line_conflict then net_margin end as net_margin,
+        cast(
+            case when has_customer_conflict or has_line_conflict then 0 else included_amount - net_amount end
+            as decimal(38, 2)
+        ) as duplicate_amount,
+        cast(
+            case when not has_customer_conflict and not has_line_conflict then first_line_amount end
+            as decimal(38, 2)
+        ) as first_line_amount,
+        cast(
+            case when not has_customer_conflict and not has_line_conflict then net_amount end as decimal(38, 2)
+        ) as net_amount,
+        cast(
+            case when not has_customer_conflict and not has_line_conflict then net_margin end as decimal(38, 2)
+        ) as net_margin,
         case when not has_customer_conflict and not has_line_conflict then refund_lines end as refund_lines
 
     from orders

@@ -22,7 +22,8 @@ renamed as (
     -- Original values as text, so a rejected row can be shown exactly as it arrived.
     select
         {%- for column in rfm_lifecycle.rfm_order_columns() %}
-        cast({{ columns[column] or 'null' }} as {{ dbt.type_string() }}) as source_{{ column }},
+        cast({{ columns[column] or 'null' }} as {{ dbt.type_string() }}) as source_{{ column }}
+        {{- ',' if not loop.last }}
         {%- endfor %}
 
     from source
