@@ -27,9 +27,9 @@
 with
 
 {% if reads_orders -%}
-orders as (
+order_gaps as (
 
-    select * from {{ ref('int_orders_netted') }}
+    select * from {{ ref('int_order_gaps') }}
 
 ),
 {%- endif %}
@@ -47,43 +47,6 @@ as_of as (
     select * from {{ ref('int_as_of_dates_resolved') }}
 
 ),
-
-{% if reads_orders -%}
-orders_sequenced as (
-
-    select
-        orders.customer_id,
-        orders.order_date,
-        orders.order_date >= as_of.window_start_date as is_in_window,
-        row_number() over (
-            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
-        ) as order_number,
-        lag(orders.order_date) over (
-            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
-        ) as previous_order_date
-
-    from orders
-    inner join as_of
-        on orders.order_date <= as_of.as_of_date
-    where orders.is_order
-
-),
-{%- endif %}
-
-{% if reads_orders -%}
-order_gaps as (
-
-    select
-        customer_id,
-        order_date,
-        is_in_window,
-        order_number,
-        {{ rfm_lifecycle.rfm_days_between('previous_order_date', 'order_date') }} as gap_days
-
-    from orders_sequenced
-
-),
-{%- endif %}
 
 loyal_auto as (
 
@@ -262,4 +225,4 @@ final as (
 select * from final
 
 -- Kept in the lineage when every threshold is fixed and neither is read.
--- depends_on: {{ ref('int_orders_netted') }}, {{ ref('int_customers_aggregated') }}
+-- depends_on: {{ ref('int_order_gaps') }}, {{ ref('int_customers_aggregated') }}
