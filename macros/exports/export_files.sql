@@ -53,7 +53,7 @@
 
 {% macro rfm_write_export_files(files_relation, contacts_relation) %}
     {#- Post-hook of export_files: writes every file it lists, then manifest.csv; nothing when export_folder is null. -#}
-    {%- set folder = rfm_lifecycle.rfm_settings().export_folder -%}
+    {%- set folder = rfm_lifecycle.rfm_export_settings().export_folder -%}
     {%- if not execute or folder is none -%}
         {{ return('') }}
     {%- endif -%}

@@ -27,7 +27,7 @@
         The column mapping needs no entry: another mapping gives other raw
         values, and so other fingerprints.
     -#}
-    {%- set settings = rfm_lifecycle.rfm_settings() -%}
+    {%- set settings = rfm_lifecycle.rfm_input_settings() -%}
     {%- set parts = [
         'v1',
         settings.excluded_statuses | join(','),

@@ -1,4 +1,4 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_export_settings() -%}
 {%- set columns = rfm_lifecycle.rfm_export_columns() -%}
 {#- The columns that tell the file and its segment; the other export columns are the customer's (customer_segments). -#}
 {%- set file_columns = [

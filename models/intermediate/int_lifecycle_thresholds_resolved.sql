@@ -1,15 +1,13 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_threshold_settings() -%}
+{%- set scoring = rfm_lifecycle.rfm_scoring_settings() -%}
 {%- set fixed = settings.thresholds -%}
 {%- set learns_window_gaps = 'auto' in [fixed.inactive_days_regular, fixed.inactive_days_loyal, fixed.lost_days] -%}
 {%- set learns_second_order_gaps = fixed.new_customer_days == 'auto' -%}
 {%- set reads_orders = learns_window_gaps or learns_second_order_gaps -%}
 {%- set reads_customers = learns_window_gaps or fixed.loyal_min_orders == 'auto' -%}
 {#- Fixed thresholds need no sample: the CTEs that learn them are left out, and with them a sort of every order. -#}
-{#- Used when an 'auto' threshold has no data to learn from; the same as the shipped defaults. -#}
-{%- set fallback = {
-    'loyal_min_orders': 5, 'new_customer_days': 90, 'inactive_days_regular': 180,
-    'inactive_days_loyal': 90, 'lost_days': 365,
-} -%}
+{#- Used when an 'auto' threshold has no data to learn from (auto_fallback_thresholds: the shipped defaults). -#}
+{%- set fallback = settings.fallback -%}
 
 {#-
     One row with every threshold in force. A number from the vars is used as
@@ -214,8 +212,8 @@ final as (
         cast({{ (settings.cycle_multiplier | float * 100) | round | int }} as {{ dbt.type_int() }})
             as cycle_multiplier_percent,
         cast({{ settings.cycle_min_days }} as {{ dbt.type_int() }}) as cycle_min_days,
-        cast({{ settings.score_buckets }} as {{ dbt.type_int() }}) as score_buckets,
-        cast({{ settings.trailing_revenue_days }} as {{ dbt.type_int() }}) as trailing_revenue_days
+        cast({{ scoring.score_buckets }} as {{ dbt.type_int() }}) as score_buckets,
+        cast({{ scoring.trailing_revenue_days }} as {{ dbt.type_int() }}) as trailing_revenue_days
 
     from days_resolved
     cross join as_of

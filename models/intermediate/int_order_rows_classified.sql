@@ -4,7 +4,7 @@
     on_schema_change='fail',
     pre_hook="{{ rfm_lifecycle.rfm_delete_stale_order_regions() }}",
 ) }}
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_input_settings() -%}
 {%- set excluded_statuses = rfm_lifecycle.rfm_sql_string_list(settings.excluded_statuses) -%}
 {%- set margin_text = 'coalesce(cast(margin as ' ~ dbt.type_string() ~ "), '')" -%}
 

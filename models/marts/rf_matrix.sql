@@ -1,4 +1,4 @@
-{%- set buckets = rfm_lifecycle.rfm_settings().score_buckets -%}
+{%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
 
 {#-
     The R x F grid per scheme: for the lifecycle (segment_scheme 'lifecycle')

@@ -5,7 +5,7 @@
     on_schema_change='fail',
     pre_hook="{{ rfm_lifecycle.rfm_history_delete_stale_periods() }}",
 ) }}
-{%- set buckets = rfm_lifecycle.rfm_settings().score_buckets -%}
+{%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
 
 {#-
     One row per customer per period end: the RFM values, scores and lifecycle

@@ -1,7 +1,7 @@
 {#- The orders are read through rfm_input_relation (a file or the source table); naming the source
     here keeps it upstream in the lineage either way, so freshness and orchestration see the link. -#}
 {%- do source('rfm_lifecycle', 'orders') -%}
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- do rfm_lifecycle.rfm_input_settings() -%}
 {%- set orders_relation = rfm_lifecycle.rfm_input_relation('orders') -%}
 {%- set columns = rfm_lifecycle.rfm_input_columns(
     'orders', orders_relation,

@@ -1,4 +1,4 @@
-{%- set buckets = rfm_lifecycle.rfm_settings().score_buckets -%}
+{%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
 -- Per scheme, segment_summary and rf_matrix add up to customer_segments: the
 -- lifecycle holds every customer, each RFM scheme every scored customer once,
 -- and every scheme's grid has all N x N cells with every scored customer.
