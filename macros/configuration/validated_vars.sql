@@ -58,24 +58,30 @@
 {% endmacro %}
 
 
+{% macro rfm_whole_number(value, min_value, max_value) %}
+    {#- The value as an int when it is a whole number from min_value to max_value, else none (true is no number). -#}
+    {%- if value is none or value is sameas true or value is sameas false -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = (value | string) | trim -%}
+    {%- if not modules.re.fullmatch('[0-9]{1,9}', text) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set number = text | int -%}
+    {{ return(number if min_value <= number <= max_value else none) }}
+{% endmacro %}
+
+
 {% macro rfm_int_var(name, min_value, max_value, allow_auto=false, value=none, use_var=true) %}
     {#- Returns an int, or the string 'auto' when allowed. use_var=false checks `value` (an entry of a mapping var). -#}
     {%- set raw = var(name, none) if use_var else value -%}
-    {%- set expected = "a whole number from " ~ min_value ~ " to " ~ max_value
-        ~ (" or 'auto'" if allow_auto else "") -%}
-    {%- if raw is sameas true or raw is sameas false or raw is none -%}
-        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, min_value)) }}
-    {%- endif -%}
-    {%- set text = (raw | string) | trim | lower -%}
-    {%- if allow_auto and text == 'auto' -%}
+    {%- if allow_auto and raw is string and raw | trim | lower == 'auto' -%}
         {{ return('auto') }}
     {%- endif -%}
-    {%- if not modules.re.fullmatch('[0-9]{1,9}', text) -%}
-        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, min_value)) }}
-    {%- endif -%}
-    {%- set number = text | int -%}
-    {%- if number < min_value or number > max_value -%}
-        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, min_value)) }}
+    {%- set number = rfm_lifecycle.rfm_whole_number(raw, min_value, max_value) -%}
+    {%- if number is none -%}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a whole number from " ~ min_value ~ " to " ~ max_value
+            ~ (" or 'auto'" if allow_auto else ""), min_value)) }}
     {%- endif -%}
     {{ return(number) }}
 {% endmacro %}
@@ -92,12 +98,8 @@
     {%- endif -%}
     {%- set numbers = [] -%}
     {%- for item in items -%}
-        {%- set text = (item | string) | trim -%}
-        {%- if item is sameas true or item is sameas false or not modules.re.fullmatch('[0-9]{1,9}', text) -%}
-            {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, [min_value])) }}
-        {%- endif -%}
-        {%- set number = text | int -%}
-        {%- if number < min_value or number > max_value -%}
+        {%- set number = rfm_lifecycle.rfm_whole_number(item, min_value, max_value) -%}
+        {%- if number is none -%}
             {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, [min_value])) }}
         {%- endif -%}
         {%- if number not in numbers -%}

@@ -28,55 +28,39 @@ customers as (
 
 ),
 
-rfm_customers as (
+scheme_customers as (
 
-    select * from {{ ref('int_customers_rfm_segmented') }}
+    select * from {{ ref('int_customer_scheme_segments') }}
+
+),
+
+-- The lifecycle and the RFM scheme in force: the schemes customer_segments carries.
+segments as (
+
+    select * from {{ ref('int_scheme_segments_defined') }}
     where is_selected_scheme
 
 ),
 
-rfm_segments as (
-
-    select * from {{ ref('int_rfm_segments_defined') }}
-    where is_selected_scheme
-
-),
-
-lifecycle_rows as (
+segment_rows as (
 
     select
-        {{ dbt.concat(["'lifecycle__'", 'lifecycle_segment']) }} as export_file,
-        customer_id,
-        'lifecycle' as segment_scheme,
-        lifecycle_segment as segment_code,
-        lifecycle_segment as segment_name,
-        action_phase,
-        action_goal,
-        action_description,
-        action_channel,
-        action_trigger
+        {{ dbt.concat(['segments.segment_scheme', "'__'", 'segments.segment_code']) }} as export_file,
+        scheme_customers.customer_id,
+        segments.segment_scheme,
+        segments.segment_code,
+        segments.segment_name,
+        segments.action_phase,
+        segments.action_goal,
+        segments.action_description,
+        segments.action_channel,
+        segments.action_trigger
 
-    from customers
-
-),
-
-rfm_rows as (
-
-    select
-        {{ dbt.concat(['rfm_customers.rfm_scheme', "'__'", 'rfm_customers.rfm_segment_code']) }} as export_file,
-        rfm_customers.customer_id,
-        rfm_customers.rfm_scheme as segment_scheme,
-        rfm_customers.rfm_segment_code as segment_code,
-        rfm_customers.rfm_segment as segment_name,
-        rfm_segments.action_phase,
-        rfm_segments.action_goal,
-        rfm_segments.action_description,
-        rfm_segments.action_channel,
-        rfm_segments.action_trigger
-
-    from rfm_customers
-    inner join rfm_segments
-        on rfm_customers.rfm_segment_code = rfm_segments.rfm_segment_code
+    from scheme_customers
+    inner join segments
+        on
+            scheme_customers.segment_scheme = segments.segment_scheme
+            and scheme_customers.segment_code = segments.segment_code
 
 ),
 
@@ -84,20 +68,20 @@ due_rows as (
 
     select
         'due_today' as export_file,
-        lifecycle_rows.{{ file_columns | join(',\n        lifecycle_rows.') }}
+        segment_rows.{{ file_columns | join(',\n        segment_rows.') }}
 
-    from lifecycle_rows
+    from segment_rows
     inner join customers
-        on lifecycle_rows.customer_id = customers.customer_id
-    where customers.days_until_transition <= {{ settings.export_due_within_days }}
+        on segment_rows.customer_id = customers.customer_id
+    where
+        segment_rows.segment_scheme = 'lifecycle'
+        and customers.days_until_transition <= {{ settings.export_due_within_days }}
 
 ),
 
 file_rows as (
 
-    select * from lifecycle_rows
-    union all
-    select * from rfm_rows
+    select * from segment_rows
     union all
     select * from due_rows
 
