@@ -27,10 +27,10 @@
 
 with
 
-orders as (
+order_gaps as (
 
-    select * from {{ ref('int_orders_netted') }}
-    where is_order
+    select * from {{ ref('int_order_gaps') }}
+    where gap_days is not null
 
 ),
 
@@ -46,38 +46,17 @@ thresholds as (
 
 ),
 
-orders_sequenced as (
-
-    select
-        orders.customer_id,
-        orders.order_date,
-        orders.order_date >= thresholds.window_start_date as is_in_window,
-        row_number() over (
-            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
-        ) as order_number,
-        lag(orders.order_date) over (
-            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
-        ) as previous_order_date
-
-    from orders
-    cross join thresholds
-    where orders.order_date <= thresholds.as_of_date
-
-),
-
 gaps as (
 
     select
-        orders_sequenced.order_number,
-        orders_sequenced.is_in_window,
-        customers.frequency_tier,
-        {{ rfm_lifecycle.rfm_days_between('orders_sequenced.previous_order_date', 'orders_sequenced.order_date') }}
-            as gap_days
+        order_gaps.order_number,
+        order_gaps.is_in_window,
+        order_gaps.gap_days,
+        customers.frequency_tier
 
-    from orders_sequenced
+    from order_gaps
     inner join customers
-        on orders_sequenced.customer_id = customers.customer_id
-    where orders_sequenced.previous_order_date is not null
+        on order_gaps.customer_id = customers.customer_id
 
 ),
 

@@ -13,7 +13,7 @@
     Run: dbt compile --select threshold_sensitivity --vars '{calibration_shift_days: [5, 10]}'
     (or: make calibrate).
 -#}
-{%- set shifts = rfm_lifecycle.rfm_settings().history.calibration_shift_days -%}
+{%- set shifts = rfm_lifecycle.rfm_calibration_settings().calibration_shift_days -%}
 {%- set day_thresholds = ['new_customer_days', 'inactive_days_regular', 'inactive_days_loyal', 'lost_days'] -%}
 {%- set threshold_columns = ['loyal_min_orders'] + day_thresholds -%}
 {%- set scenarios = [] -%}

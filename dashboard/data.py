@@ -175,15 +175,19 @@ def load_marts(path: Path) -> Marts:
                 f"The database lacks the mart(s) {', '.join(missing)}: the build did not finish."
             )
 
-        def read(table: str, order_by: str) -> pd.DataFrame:
-            return _frame(connection, f"select * from {_quoted(schema, table)} order by {order_by}")
+        def read(table: str, order_by: str, where: str = "true") -> pd.DataFrame:
+            return _frame(connection, f"select * from {_quoted(schema, table)} where {where} order by {order_by}")
 
+        # The dashboard shows the lifecycle; the summary marts hold the RFM schemes beside it.
+        lifecycle = "segment_scheme = 'lifecycle'"
         marts = Marts(
             path=path,
             schema=schema,
             tables=tables,
-            segment_summary=read("segment_summary", "segment_order"),
-            rf_matrix=read("rf_matrix", "r_score, f_score"),
+            segment_summary=read("segment_summary", "segment_order", lifecycle).rename(
+                columns={"segment_code": "lifecycle_segment"}
+            ),
+            rf_matrix=read("rf_matrix", "r_score, f_score", lifecycle),
             lifecycle_thresholds=read("lifecycle_thresholds", "threshold_name"),
             rfm_score_ranges=read("rfm_score_ranges", "measure, score"),
         )

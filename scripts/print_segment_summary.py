@@ -1,4 +1,4 @@
-"""Print the segment summary of a built rfm_lifecycle DuckDB file as a table."""
+"""Print the lifecycle rows of segment_summary in a built rfm_lifecycle DuckDB file as a table."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 COLUMNS = [
-    ("lifecycle_segment", "segment", "<"),
+    ("segment_code", "segment", "<"),
     ("customers", "customers", ">"),
     ("share_of_customers", "share", ">"),
     ("revenue", "revenue", ">"),
@@ -39,7 +39,7 @@ def main() -> int:
     with duckdb.connect(str(database), read_only=True) as connection:
         rows = connection.execute(
             f"select {', '.join(name for name, _, _ in COLUMNS)}, as_of_date "
-            "from segment_summary order by segment_order"
+            "from segment_summary where segment_scheme = 'lifecycle' order by segment_order"
         ).fetchall()
     if not rows:
         print("segment_summary is empty: the input held no usable orders.")

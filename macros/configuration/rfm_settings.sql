@@ -1,34 +1,83 @@
 {#-
-    All validated settings in one dict, so models never read a raw var.
-    Threshold values stay 'auto' here; int_lifecycle_thresholds_resolved turns
-    them into numbers.
+    Validated settings, one macro per area. A model asks only for the areas it
+    reads, so a broken var stops the models that use it, and only those, with
+    a message naming the var before any of their SQL runs. The defaults live
+    in dbt_project.yml alone: these macros read the vars, never a second
+    default. Threshold values stay 'auto' here; int_lifecycle_thresholds_resolved
+    turns them into numbers.
+
+      input        orders that count: date range, excluded statuses, id case
+      scoring      as-of date, look-back window, monetary measure, scores
+      thresholds   the lifecycle thresholds, inactivity mode, auto percentiles
+      history      segment_history periods and the repeat-purchase curve
+      calibration  the shifts analyses/threshold_sensitivity.sql tries
+      schemes      the RFM segment scheme in force
+      exports      export folder and the due-today window
+      freshness    `dbt source freshness` on the orders
 -#}
-{% macro rfm_settings() %}
-    {%- set thresholds = {
-        'loyal_min_orders': rfm_lifecycle.rfm_int_var('loyal_min_orders', 3, 100000, allow_auto=true),
-        'new_customer_days': rfm_lifecycle.rfm_int_var('new_customer_days', 1, 36500, allow_auto=true),
-        'inactive_days_regular': rfm_lifecycle.rfm_int_var('inactive_days_regular', 1, 36500, allow_auto=true),
-        'inactive_days_loyal': rfm_lifecycle.rfm_int_var('inactive_days_loyal', 1, 36500, allow_auto=true),
-        'lost_days': rfm_lifecycle.rfm_int_var('lost_days', 2, 36500, allow_auto=true),
-    } -%}
-    {#- Lifecycle over time: segment_history, repeat_purchase_curve and the calibration analyses. -#}
-    {%- set history = {
-        'period_grain': rfm_lifecycle.rfm_choice_var('history_period_grain', ['month', 'week', 'day']),
-        'periods': rfm_lifecycle.rfm_int_var('history_periods', 1, 5000),
-        'repeat_curve_bucket_days': rfm_lifecycle.rfm_int_var('repeat_curve_bucket_days', 1, 366),
-        'repeat_curve_buckets': rfm_lifecycle.rfm_int_var('repeat_curve_buckets', 1, 1000),
-        'repeat_curve_knee_drop': rfm_lifecycle.rfm_decimal_var('repeat_curve_knee_drop', 0.01, 0.99, 3),
-        'calibration_shift_days': rfm_lifecycle.rfm_int_list_var('calibration_shift_days', 1, 36500),
-    } -%}
+
+{% macro rfm_input_settings() %}
     {%- set settings = {
-        'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date'),
         'min_order_date': rfm_lifecycle.rfm_date_var('min_order_date') or '1900-01-01',
         'max_order_date': rfm_lifecycle.rfm_date_var('max_order_date')
             or run_started_at.strftime('%Y-%m-%d'),
+        'excluded_statuses': rfm_lifecycle.rfm_word_list_var('excluded_statuses'),
+        'customer_id_case_sensitive': rfm_lifecycle.rfm_bool_var('customer_id_case_sensitive'),
+    } -%}
+    {%- if settings.min_order_date > settings.max_order_date -%}
+        {{ rfm_lifecycle.rfm_var_error('min_order_date', settings.min_order_date,
+            'a date on or before max_order_date (' ~ settings.max_order_date ~ ')') }}
+    {%- endif -%}
+    {{ return(settings) }}
+{% endmacro %}
+
+
+{% macro rfm_scoring_settings() %}
+    {{ return({
+        'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date'),
         'lookback_days': rfm_lifecycle.rfm_int_var('lookback_days', 1, 36500),
         'monetary_measure': rfm_lifecycle.rfm_choice_var('monetary_measure', ['revenue', 'margin']),
         'score_buckets': rfm_lifecycle.rfm_int_var('score_buckets', 2, 100),
         'trailing_revenue_days': rfm_lifecycle.rfm_int_var('trailing_revenue_days', 1, 36500),
+        'configured': rfm_lifecycle.rfm_configured_text(['lookback_days', 'score_buckets', 'trailing_revenue_days']),
+    }) }}
+{% endmacro %}
+
+
+{% macro rfm_threshold_settings() %}
+    {#- The range of each threshold, and of its value when 'auto' has nothing to learn from. -#}
+    {%- set ranges = {
+        'loyal_min_orders': [3, 100000],
+        'new_customer_days': [1, 36500],
+        'inactive_days_regular': [1, 36500],
+        'inactive_days_loyal': [1, 36500],
+        'lost_days': [2, 36500],
+    } -%}
+    {%- set fallback_var = var('auto_fallback_thresholds') -%}
+    {%- if fallback_var is not mapping -%}
+        {%- set fallback_var = rfm_lifecycle.rfm_var_error('auto_fallback_thresholds', fallback_var,
+            'a mapping of threshold name to a whole number', {}) -%}
+    {%- endif -%}
+    {%- set thresholds = {} -%}
+    {%- set fallback = {} -%}
+    {%- for name, bounds in ranges.items() -%}
+        {%- do thresholds.update({name: rfm_lifecycle.rfm_int_var(name, bounds[0], bounds[1], allow_auto=true)}) -%}
+        {%- do fallback.update({name: rfm_lifecycle.rfm_int_var(
+            'auto_fallback_thresholds.' ~ name, bounds[0], bounds[1], value=fallback_var.get(name), use_var=false)}) -%}
+    {%- endfor -%}
+    {#- Fixed thresholds are checked against each other here; auto ones by data tests on lifecycle_thresholds. -#}
+    {%- set lost_days = thresholds.lost_days -%}
+    {%- if lost_days != 'auto' -%}
+        {%- for other in ['new_customer_days', 'inactive_days_regular', 'inactive_days_loyal'] -%}
+            {%- if thresholds[other] != 'auto' and thresholds[other] >= lost_days -%}
+                {{ rfm_lifecycle.rfm_var_error('lost_days', lost_days,
+                    'more days than ' ~ other ~ ' (' ~ thresholds[other] ~ ')') }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return({
+        'thresholds': thresholds,
+        'fallback': fallback,
         'inactivity_mode': rfm_lifecycle.rfm_choice_var('inactivity_mode', ['tier', 'cycle']),
         'cycle_multiplier': rfm_lifecycle.rfm_decimal_var('cycle_multiplier', 0.5, 100, 2),
         'cycle_min_days': rfm_lifecycle.rfm_int_var('cycle_min_days', 1, 36500),
@@ -36,46 +85,71 @@
         'auto_inactive_percentile': rfm_lifecycle.rfm_decimal_var('auto_inactive_percentile', 0.01, 1, 3),
         'auto_loyal_percentile': rfm_lifecycle.rfm_decimal_var('auto_loyal_percentile', 0.01, 1, 3),
         'auto_lost_percentile': rfm_lifecycle.rfm_decimal_var('auto_lost_percentile', 0.01, 1, 3),
-        'excluded_statuses': rfm_lifecycle.rfm_word_list_var('excluded_statuses'),
-        'customer_id_case_sensitive': var('customer_id_case_sensitive', false),
-        'thresholds': thresholds,
-        'history': history,
+        'configured': rfm_lifecycle.rfm_configured_text(thresholds.keys() | list + ['cycle_multiplier', 'cycle_min_days']),
+    }) }}
+{% endmacro %}
+
+
+{% macro rfm_history_settings() %}
+    {#- Lifecycle over time: segment_history and repeat_purchase_curve. -#}
+    {{ return({
+        'period_grain': rfm_lifecycle.rfm_choice_var('history_period_grain', ['month', 'week', 'day']),
+        'periods': rfm_lifecycle.rfm_int_var('history_periods', 1, 5000),
+        'repeat_curve_bucket_days': rfm_lifecycle.rfm_int_var('repeat_curve_bucket_days', 1, 366),
+        'repeat_curve_buckets': rfm_lifecycle.rfm_int_var('repeat_curve_buckets', 1, 1000),
+        'repeat_curve_knee_drop': rfm_lifecycle.rfm_decimal_var('repeat_curve_knee_drop', 0.01, 0.99, 3),
+    }) }}
+{% endmacro %}
+
+
+{% macro rfm_calibration_settings() %}
+    {#- Read by the calibration analyses only: a wrong value must not stop a build. -#}
+    {{ return({
+        'calibration_shift_days': rfm_lifecycle.rfm_int_list_var('calibration_shift_days', 1, 36500),
+    }) }}
+{% endmacro %}
+
+
+{% macro rfm_scheme_settings() %}
+    {#- docs/segment_schemes.md -#}
+    {{ return({
+        'rfm_segment_scheme': rfm_lifecycle.rfm_code_var('rfm_segment_scheme'),
+    }) }}
+{% endmacro %}
+
+
+{% macro rfm_export_settings() %}
+    {#- docs/exports.md -#}
+    {{ return({
+        'export_folder': rfm_lifecycle.rfm_path_var('export_folder'),
+        'export_due_within_days': rfm_lifecycle.rfm_int_var('export_due_within_days', 0, 36500),
+    }) }}
+{% endmacro %}
+
+
+{% macro rfm_freshness_settings() %}
+    {%- set settings = {
         'orders_freshness_warn_after_days': rfm_lifecycle.rfm_int_var('orders_freshness_warn_after_days', 1, 3650),
         'orders_freshness_error_after_days': rfm_lifecycle.rfm_int_var('orders_freshness_error_after_days', 1, 3650),
         'orders_loaded_at_column': rfm_lifecycle.rfm_identifier_var(
-            'orders_loaded_at_column', 'column', var('orders_loaded_at_column', none)),
+            'orders_loaded_at_column', 'column', var('orders_loaded_at_column')),
     } -%}
     {%- if settings.orders_freshness_error_after_days < settings.orders_freshness_warn_after_days -%}
-        {{ rfm_lifecycle.rfm_raise_var_error('orders_freshness_error_after_days',
+        {{ rfm_lifecycle.rfm_var_error('orders_freshness_error_after_days',
             settings.orders_freshness_error_after_days,
             'at least orders_freshness_warn_after_days (' ~ settings.orders_freshness_warn_after_days ~ ')') }}
     {%- endif -%}
-    {#- Segment schemes and exports (docs/segment_schemes.md, docs/exports.md). -#}
-    {%- do settings.update({
-        'rfm_segment_scheme': rfm_lifecycle.rfm_code_var('rfm_segment_scheme'),
-        'export_folder': rfm_lifecycle.rfm_path_var('export_folder'),
-        'export_due_within_days': rfm_lifecycle.rfm_int_var('export_due_within_days', 0, 36500),
-    }) -%}
-    {%- if settings.customer_id_case_sensitive is not sameas true
-        and settings.customer_id_case_sensitive is not sameas false -%}
-        {{ rfm_lifecycle.rfm_raise_var_error('customer_id_case_sensitive',
-            settings.customer_id_case_sensitive, 'true or false') }}
-    {%- endif -%}
-    {%- if settings.min_order_date > settings.max_order_date -%}
-        {{ rfm_lifecycle.rfm_raise_var_error('min_order_date', settings.min_order_date,
-            'a date on or before max_order_date (' ~ settings.max_order_date ~ ')') }}
-    {%- endif -%}
-    {#- Fixed thresholds are checked against each other here; auto ones by data tests on lifecycle_thresholds. -#}
-    {%- set lost_days = thresholds.lost_days -%}
-    {%- if lost_days != 'auto' -%}
-        {%- for other in ['new_customer_days', 'inactive_days_regular', 'inactive_days_loyal'] -%}
-            {%- if thresholds[other] != 'auto' and thresholds[other] >= lost_days -%}
-                {{ rfm_lifecycle.rfm_raise_var_error('lost_days', lost_days,
-                    'more days than ' ~ other ~ ' (' ~ thresholds[other] ~ ')') }}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
     {{ return(settings) }}
+{% endmacro %}
+
+
+{% macro rfm_configured_text(names) %}
+    {#- Each var as configured, as text, for reports (lifecycle_thresholds); call it after validating them. -#}
+    {%- set texts = {} -%}
+    {%- for name in names -%}
+        {%- do texts.update({name: var(name) | string}) -%}
+    {%- endfor -%}
+    {{ return(texts) }}
 {% endmacro %}
 
 
@@ -105,7 +179,7 @@
 {%- endmacro %}
 
 {% macro rfm_folded_customer_id(trimmed_expression) -%}
-    {%- if rfm_lifecycle.rfm_settings().customer_id_case_sensitive -%}
+    {%- if rfm_lifecycle.rfm_input_settings().customer_id_case_sensitive -%}
         {{ trimmed_expression }}
     {%- else -%}
         lower({{ trimmed_expression }})

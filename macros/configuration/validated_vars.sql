@@ -1,7 +1,13 @@
 {#-
     Every var that reaches SQL passes through one of these macros. A value of
-    the wrong shape stops the run at compile time with a message that names the
-    var, instead of being pasted into SQL.
+    the wrong shape stops the node that reads it, at compile time, with a
+    message that names the var, instead of being pasted into SQL.
+
+    dbt renders every model while parsing the project (execute is false), and
+    a raise there would stop every model, not only those that read the var. So
+    while parsing, a wrong value gives a harmless stand-in of the right shape
+    (the parse only collects refs and configs); the node that reads the var
+    raises when it is compiled, before its SQL runs.
 -#}
 
 {% macro rfm_raise_var_error(name, value, expected) %}
@@ -9,6 +15,15 @@
         "rfm_lifecycle: var '" ~ name ~ "' is " ~ ((value | string)[:80] | tojson | replace('\\u0027', "'"))
         ~ ", expected " ~ expected ~ "."
     ) }}
+{% endmacro %}
+
+
+{% macro rfm_var_error(name, value, expected, stand_in=none) %}
+    {#- Raises when a node is compiled or run; while parsing, returns the stand-in. -#}
+    {%- if execute -%}
+        {{ rfm_lifecycle.rfm_raise_var_error(name, value, expected) }}
+    {%- endif -%}
+    {{ return(stand_in) }}
 {% endmacro %}
 
 
@@ -24,12 +39,12 @@
         {{ return(none) }}
     {%- endif -%}
     {%- if raw is not string and not (raw.year is defined and raw.month is defined) -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "a date written YYYY-MM-DD") }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a date written YYYY-MM-DD", none)) }}
     {%- endif -%}
     {%- set text = (raw | string) | trim -%}
     {%- set match = modules.re.fullmatch('([0-9]{4})-([0-9]{2})-([0-9]{2})', text) -%}
     {%- if not match -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "a date written YYYY-MM-DD") }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a date written YYYY-MM-DD", none)) }}
     {%- endif -%}
     {%- set year = match.group(1) | int -%}
     {%- set month = match.group(2) | int -%}
@@ -37,30 +52,36 @@
     {%- set is_leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
     {%- set month_days = [31, 29 if is_leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
     {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > month_days[month - 1] -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "a calendar date written YYYY-MM-DD") }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a calendar date written YYYY-MM-DD", none)) }}
     {%- endif -%}
     {{ return(text) }}
 {% endmacro %}
 
 
-{% macro rfm_int_var(name, min_value, max_value, allow_auto=false) %}
-    {#- Returns an int, or the string 'auto' when allowed. -#}
-    {%- set raw = var(name, none) -%}
-    {%- set expected = "a whole number from " ~ min_value ~ " to " ~ max_value
-        ~ (" or 'auto'" if allow_auto else "") -%}
-    {%- if raw is sameas true or raw is sameas false or raw is none -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+{% macro rfm_whole_number(value, min_value, max_value) %}
+    {#- The value as an int when it is a whole number from min_value to max_value, else none (true is no number). -#}
+    {%- if value is none or value is sameas true or value is sameas false -%}
+        {{ return(none) }}
     {%- endif -%}
-    {%- set text = (raw | string) | trim | lower -%}
-    {%- if allow_auto and text == 'auto' -%}
-        {{ return('auto') }}
-    {%- endif -%}
+    {%- set text = (value | string) | trim -%}
     {%- if not modules.re.fullmatch('[0-9]{1,9}', text) -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {{ return(none) }}
     {%- endif -%}
     {%- set number = text | int -%}
-    {%- if number < min_value or number > max_value -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+    {{ return(number if min_value <= number <= max_value else none) }}
+{% endmacro %}
+
+
+{% macro rfm_int_var(name, min_value, max_value, allow_auto=false, value=none, use_var=true) %}
+    {#- Returns an int, or the string 'auto' when allowed. use_var=false checks `value` (an entry of a mapping var). -#}
+    {%- set raw = var(name, none) if use_var else value -%}
+    {%- if allow_auto and raw is string and raw | trim | lower == 'auto' -%}
+        {{ return('auto') }}
+    {%- endif -%}
+    {%- set number = rfm_lifecycle.rfm_whole_number(raw, min_value, max_value) -%}
+    {%- if number is none -%}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a whole number from " ~ min_value ~ " to " ~ max_value
+            ~ (" or 'auto'" if allow_auto else ""), min_value)) }}
     {%- endif -%}
     {{ return(number) }}
 {% endmacro %}
@@ -73,17 +94,13 @@
     {%- set items = [raw] if (raw is number or raw is string) else raw -%}
     {%- if raw is none or raw is sameas true or raw is sameas false or raw is mapping or items is not iterable
         or items | length == 0 -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, [min_value])) }}
     {%- endif -%}
     {%- set numbers = [] -%}
     {%- for item in items -%}
-        {%- set text = (item | string) | trim -%}
-        {%- if item is sameas true or item is sameas false or not modules.re.fullmatch('[0-9]{1,9}', text) -%}
-            {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
-        {%- endif -%}
-        {%- set number = text | int -%}
-        {%- if number < min_value or number > max_value -%}
-            {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {%- set number = rfm_lifecycle.rfm_whole_number(item, min_value, max_value) -%}
+        {%- if number is none -%}
+            {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, [min_value])) }}
         {%- endif -%}
         {%- if number not in numbers -%}
             {%- do numbers.append(number) -%}
@@ -99,20 +116,20 @@
     {%- set expected = "a number from " ~ min_value ~ " to " ~ max_value
         ~ " with at most " ~ max_decimals ~ " decimals" -%}
     {%- if raw is sameas true or raw is sameas false or raw is none -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, min_value | string)) }}
     {%- endif -%}
     {%- set text = (raw | string) | trim -%}
     {%- set match = modules.re.fullmatch('([0-9]{1,9})(?:\\.([0-9]+))?', text) -%}
     {%- if not match -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, min_value | string)) }}
     {%- endif -%}
     {%- set decimals = (match.group(2) or '').rstrip('0') -%}
     {%- if decimals | length > max_decimals -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, min_value | string)) }}
     {%- endif -%}
     {%- set number = text | float -%}
     {%- if number < min_value or number > max_value -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, min_value | string)) }}
     {%- endif -%}
     {{ return(match.group(1) | int ~ ('.' ~ decimals if decimals else '')) }}
 {% endmacro %}
@@ -122,7 +139,7 @@
     {%- set raw = var(name, none) -%}
     {%- set text = (raw | string) | trim | lower -%}
     {%- if raw is not string or text not in choices -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "one of " ~ choices | join(', ')) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "one of " ~ choices | join(', '), choices[0])) }}
     {%- endif -%}
     {{ return(text) }}
 {% endmacro %}
@@ -136,12 +153,12 @@
         {{ return([]) }}
     {%- endif -%}
     {%- if raw is string or raw is mapping or raw is not iterable -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, [])) }}
     {%- endif -%}
     {%- set words = [] -%}
     {%- for item in raw -%}
         {%- if item is not string or not modules.re.fullmatch('[\\w][\\w \\-]{0,63}', item | trim) -%}
-            {{ rfm_lifecycle.rfm_raise_var_error(name, raw, expected) }}
+            {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, [])) }}
         {%- endif -%}
         {%- do words.append(item | trim | lower) -%}
     {%- endfor -%}
@@ -155,8 +172,8 @@
         {{ return(none) }}
     {%- endif -%}
     {%- if raw is not string or not modules.re.fullmatch('[\\w][\\w .\\-]{0,127}', raw) -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name ~ "." ~ key, raw,
-            "a column name (letters, digits, _, space, . and -)") }}
+        {{ return(rfm_lifecycle.rfm_var_error(name ~ "." ~ key, raw,
+            "a column name (letters, digits, _, space, . and -)", none)) }}
     {%- endif -%}
     {{ return(raw) }}
 {% endmacro %}
@@ -169,8 +186,8 @@
         {{ return(none) }}
     {%- endif -%}
     {%- if raw is not string or modules.re.search("['\"\\\\;\\x00-\\x1f]", raw) -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw,
-            "a file path or glob without quotes, backslashes, semicolons or control characters") }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw,
+            "a file path or glob without quotes, backslashes, semicolons or control characters", none)) }}
     {%- endif -%}
     {{ return(raw | trim) }}
 {% endmacro %}
@@ -183,7 +200,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- if raw is not string or not modules.re.fullmatch('[\\w][\\w\\-]{0,127}', raw) -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw, "a plain database, schema or table name") }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a plain database, schema or table name", none)) }}
     {%- endif -%}
     {{ return(raw) }}
 {% endmacro %}
@@ -194,8 +211,17 @@
     {%- set raw = var(name, none) -%}
     {%- if raw is not string or not modules.re.fullmatch('[a-z][a-z0-9_]{0,39}', raw)
         or '__' in raw -%}
-        {{ rfm_lifecycle.rfm_raise_var_error(name, raw,
-            "a code of lower-case letters, digits and single underscores, starting with a letter (at most 40)") }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw,
+            "a code of lower-case letters, digits and single underscores, starting with a letter (at most 40)", 'invalid')) }}
+    {%- endif -%}
+    {{ return(raw) }}
+{% endmacro %}
+
+
+{% macro rfm_bool_var(name) %}
+    {%- set raw = var(name, none) -%}
+    {%- if raw is not sameas true and raw is not sameas false -%}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, 'true or false', false)) }}
     {%- endif -%}
     {{ return(raw) }}
 {% endmacro %}

@@ -8,14 +8,37 @@
 -#}
 
 {% macro rfm_export_columns() %}
-    {#- The columns of every segment file and of due_today, in order: a contract (docs/exports.md). -#}
-    {{ return([
-        'customer_id', 'segment_scheme', 'segment_code', 'segment_name',
-        'action_phase', 'action_goal', 'action_description', 'action_channel', 'action_trigger',
-        'lifecycle_segment', 'rfm_segment', 'next_segment_if_no_order', 'next_transition_date',
-        'days_until_transition', 'last_order_date', 'recency_days', 'frequency', 'monetary',
-        'r_score', 'f_score', 'm_score', 'as_of_date',
-    ]) }}
+    {#-
+        The columns of every segment file and of due_today, in order, each with
+        its SQL type: a contract (docs/exports.md). Iterating the dict gives the
+        names in order.
+    -#}
+    {%- set string = dbt.type_string() -%}
+    {%- set integer = dbt.type_int() -%}
+    {{ return({
+        'customer_id': string,
+        'segment_scheme': string,
+        'segment_code': string,
+        'segment_name': string,
+        'action_phase': string,
+        'action_goal': string,
+        'action_description': string,
+        'action_channel': string,
+        'action_trigger': string,
+        'lifecycle_segment': string,
+        'rfm_segment': string,
+        'next_segment_if_no_order': string,
+        'next_transition_date': 'date',
+        'days_until_transition': integer,
+        'last_order_date': 'date',
+        'recency_days': integer,
+        'frequency': integer,
+        'monetary': 'decimal(38, 2)',
+        'r_score': integer,
+        'f_score': integer,
+        'm_score': integer,
+        'as_of_date': 'date',
+    }) }}
 {% endmacro %}
 
 
@@ -30,7 +53,7 @@
 
 {% macro rfm_write_export_files(files_relation, contacts_relation) %}
     {#- Post-hook of export_files: writes every file it lists, then manifest.csv; nothing when export_folder is null. -#}
-    {%- set folder = rfm_lifecycle.rfm_settings().export_folder -%}
+    {%- set folder = rfm_lifecycle.rfm_export_settings().export_folder -%}
     {%- if not execute or folder is none -%}
         {{ return('') }}
     {%- endif -%}

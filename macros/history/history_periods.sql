@@ -2,13 +2,12 @@
     Calendar periods of the history (history_period_grain): a month ends on
     its last day, a week on Sunday (weeks run Monday to Sunday), a day on
     itself. The history's last period is cut short on the as-of date; closed
-    periods keep their end date from run to run, so an incremental run only
-    adds the periods it has not built yet.
+    periods keep their end date from run to run.
 -#}
 
 {% macro rfm_history_period_end(date_expression) -%}
     {#- The last day of the calendar period that holds the date. -#}
-    {%- set grain = rfm_lifecycle.rfm_settings().history.period_grain -%}
+    {%- set grain = rfm_lifecycle.rfm_history_settings().period_grain -%}
     {%- if grain == 'day' -%}
         {{ date_expression }}
     {%- elif grain == 'week' -%}
@@ -21,7 +20,7 @@
 
 {% macro rfm_history_period_end_before(date_expression, periods_back) -%}
     {#- The last day of the calendar period `periods_back` periods before the one that holds the date. -#}
-    {%- set grain = rfm_lifecycle.rfm_settings().history.period_grain -%}
+    {%- set grain = rfm_lifecycle.rfm_history_settings().period_grain -%}
     {%- if grain == 'day' -%}
         {{ rfm_lifecycle.rfm_add_days(date_expression, '-(' ~ periods_back ~ ')') }}
     {%- elif grain == 'week' -%}

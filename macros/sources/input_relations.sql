@@ -148,7 +148,7 @@
         exports rarely agree on case.
     -#}
     {%- set mapping_var = entity ~ '_columns' -%}
-    {%- set mapping = var(mapping_var, {}) -%}
+    {%- set mapping = var(mapping_var) -%}
     {%- if mapping is not mapping -%}
         {{ rfm_lifecycle.rfm_raise_var_error(mapping_var, mapping, "a mapping of contract column to source column") }}
     {%- endif -%}

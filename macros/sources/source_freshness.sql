@@ -16,7 +16,7 @@
 -#}
 
 {% macro rfm_orders_loaded_at_query() %}
-    {%- set settings = rfm_lifecycle.rfm_settings() -%}
+    {%- set settings = rfm_lifecycle.rfm_freshness_settings() -%}
     {%- set path = rfm_lifecycle.rfm_path_var('orders_path') -%}
     {%- set relation = rfm_lifecycle.rfm_input_relation('orders') -%}
     {%- if path is not none and settings.orders_loaded_at_column is none -%}

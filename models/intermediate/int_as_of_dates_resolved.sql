@@ -1,4 +1,4 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_scoring_settings() -%}
 
 {#- Default: the latest valid order date, so a rerun on the same data gives the same result. -#}
 {%- set as_of_date = rfm_lifecycle.rfm_date_literal(settings.as_of_date) if settings.as_of_date is not none

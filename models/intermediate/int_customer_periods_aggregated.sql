@@ -1,4 +1,4 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_scoring_settings() -%}
 
 {#-
     What changed for each customer in each history period: one row per

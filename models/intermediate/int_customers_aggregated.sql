@@ -1,4 +1,4 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_scoring_settings() -%}
 {%- set monetary_column = 'net_margin' if settings.monetary_measure == 'margin' else 'net_amount' -%}
 
 {#- One row per customer known on the as-of date, with the RFM measures. Orders after the as-of date are ignored. -#}

@@ -1,4 +1,4 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_scoring_settings() -%}
 {%- set buckets = settings.score_buckets -%}
 
 {#-

@@ -1,5 +1,5 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
-{%- set history = settings.history -%}
+{%- set settings = rfm_lifecycle.rfm_scoring_settings() -%}
+{%- set history = rfm_lifecycle.rfm_history_settings() -%}
 {%- set fingerprint_parts = [
     ('loyal_min_orders', 'thresholds.loyal_min_orders'),
     ('new_customer_days', 'thresholds.new_customer_days'),

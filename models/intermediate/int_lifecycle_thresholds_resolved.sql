@@ -1,15 +1,13 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_threshold_settings() -%}
+{%- set scoring = rfm_lifecycle.rfm_scoring_settings() -%}
 {%- set fixed = settings.thresholds -%}
 {%- set learns_window_gaps = 'auto' in [fixed.inactive_days_regular, fixed.inactive_days_loyal, fixed.lost_days] -%}
 {%- set learns_second_order_gaps = fixed.new_customer_days == 'auto' -%}
 {%- set reads_orders = learns_window_gaps or learns_second_order_gaps -%}
 {%- set reads_customers = learns_window_gaps or fixed.loyal_min_orders == 'auto' -%}
 {#- Fixed thresholds need no sample: the CTEs that learn them are left out, and with them a sort of every order. -#}
-{#- Used when an 'auto' threshold has no data to learn from; the same as the shipped defaults. -#}
-{%- set fallback = {
-    'loyal_min_orders': 5, 'new_customer_days': 90, 'inactive_days_regular': 180,
-    'inactive_days_loyal': 90, 'lost_days': 365,
-} -%}
+{#- Used when an 'auto' threshold has no data to learn from (auto_fallback_thresholds: the shipped defaults). -#}
+{%- set fallback = settings.fallback -%}
 
 {#-
     One row with every threshold in force. A number from the vars is used as
@@ -27,9 +25,9 @@
 with
 
 {% if reads_orders -%}
-orders as (
+order_gaps as (
 
-    select * from {{ ref('int_orders_netted') }}
+    select * from {{ ref('int_order_gaps') }}
 
 ),
 {%- endif %}
@@ -47,43 +45,6 @@ as_of as (
     select * from {{ ref('int_as_of_dates_resolved') }}
 
 ),
-
-{% if reads_orders -%}
-orders_sequenced as (
-
-    select
-        orders.customer_id,
-        orders.order_date,
-        orders.order_date >= as_of.window_start_date as is_in_window,
-        row_number() over (
-            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
-        ) as order_number,
-        lag(orders.order_date) over (
-            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
-        ) as previous_order_date
-
-    from orders
-    inner join as_of
-        on orders.order_date <= as_of.as_of_date
-    where orders.is_order
-
-),
-{%- endif %}
-
-{% if reads_orders -%}
-order_gaps as (
-
-    select
-        customer_id,
-        order_date,
-        is_in_window,
-        order_number,
-        {{ rfm_lifecycle.rfm_days_between('previous_order_date', 'order_date') }} as gap_days
-
-    from orders_sequenced
-
-),
-{%- endif %}
 
 loyal_auto as (
 
@@ -251,8 +212,8 @@ final as (
         cast({{ (settings.cycle_multiplier | float * 100) | round | int }} as {{ dbt.type_int() }})
             as cycle_multiplier_percent,
         cast({{ settings.cycle_min_days }} as {{ dbt.type_int() }}) as cycle_min_days,
-        cast({{ settings.score_buckets }} as {{ dbt.type_int() }}) as score_buckets,
-        cast({{ settings.trailing_revenue_days }} as {{ dbt.type_int() }}) as trailing_revenue_days
+        cast({{ scoring.score_buckets }} as {{ dbt.type_int() }}) as score_buckets,
+        cast({{ scoring.trailing_revenue_days }} as {{ dbt.type_int() }}) as trailing_revenue_days
 
     from days_resolved
     cross join as_of
@@ -262,4 +223,4 @@ final as (
 select * from final
 
 -- Kept in the lineage when every threshold is fixed and neither is read.
--- depends_on: {{ ref('int_orders_netted') }}, {{ ref('int_customers_aggregated') }}
+-- depends_on: {{ ref('int_order_gaps') }}, {{ ref('int_customers_aggregated') }}

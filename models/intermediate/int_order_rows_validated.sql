@@ -1,5 +1,5 @@
 {{ config(materialized='view') }}
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_input_settings() -%}
 {%- set excluded_statuses = rfm_lifecycle.rfm_sql_string_list(settings.excluded_statuses) -%}
 
 {#-

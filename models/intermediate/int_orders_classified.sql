@@ -65,7 +65,7 @@ orders as (
         coalesce(sum(amount * copies) filter (where is_excluded_status), 0) as excluded_amount,
         coalesce(sum(copies) filter (where not is_excluded_status), 0) as included_rows,
         coalesce(sum(amount * copies) filter (where not is_excluded_status), 0) as included_amount,
-        count(*) filter (where not is_excluded_status) as lines,
+        count(*) filter (where not is_excluded_status) as line_count,
         coalesce(sum(amount) filter (where not is_excluded_status), 0) as net_amount,
         sum(margin) filter (where not is_excluded_status) as net_margin,
         count(*) filter (where not is_excluded_status and amount < 0) as refund_lines,
@@ -89,24 +89,10 @@ final as (
     select
         order_id,
         customer_id,
-        case when not has_customer_conflict and not has_line_conflict then order_date end as order_date,
-        case
-            when has_customer_conflict then 'order_id used by several customers'
-            when has_line_conflict then 'conflicting rows for one line_id'
-        end as rejection_reason,
         has_customer_conflict,
         has_line_conflict,
-        case
-            when has_customer_conflict then excluded_rows + included_rows
-            when has_line_conflict then included_rows
-            else 0
-        end as rejected_rows,
-        case when has_customer_conflict then 0 else excluded_rows end as excluded_status_rows,
         cast(case when has_customer_conflict then 0 else excluded_amount end as decimal(38, 2))
             as excluded_status_amount,
-        case when has_customer_conflict or has_line_conflict then 0 else lines end as order_lines,
-        case when has_customer_conflict or has_line_conflict then 0 else included_rows - lines end
-            as duplicate_rows,
         cast(
             case when has_customer_conflict or has_line_conflict then 0 else included_amount - net_amount end
             as decimal(38, 2)
@@ -121,6 +107,20 @@ final as (
         cast(
             case when not has_customer_conflict and not has_line_conflict then net_margin end as decimal(38, 2)
         ) as net_margin,
+        case
+            when has_customer_conflict then 'order_id used by several customers'
+            when has_line_conflict then 'conflicting rows for one line_id'
+        end as rejection_reason,
+        case when not has_customer_conflict and not has_line_conflict then order_date end as order_date,
+        case
+            when has_customer_conflict then excluded_rows + included_rows
+            when has_line_conflict then included_rows
+            else 0
+        end as rejected_rows,
+        case when has_customer_conflict then 0 else excluded_rows end as excluded_status_rows,
+        case when has_customer_conflict or has_line_conflict then 0 else line_count end as order_lines,
+        case when has_customer_conflict or has_line_conflict then 0 else included_rows - line_count end
+            as duplicate_rows,
         case when not has_customer_conflict and not has_line_conflict then refund_lines end as refund_lines
 
     from orders

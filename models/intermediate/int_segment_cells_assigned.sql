@@ -1,4 +1,4 @@
-{%- set buckets = rfm_lifecycle.rfm_settings().score_buckets -%}
+{%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
 
 {#-
     Every R-F-M score cell of every scheme (score_buckets^3 per scheme) with

@@ -1,7 +1,8 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
+{%- set scheme = rfm_lifecycle.rfm_scheme_settings().rfm_segment_scheme -%}
 {#- Stops the build here, before any rule is used, when a scheme leaves a cell without a segment or with two. -#}
 {%- do rfm_lifecycle.rfm_assert_segment_rules(
-    ref('rfm_segment_rules'), settings.score_buckets, settings.rfm_segment_scheme) -%}
+    ref('rfm_segment_rules'), buckets, scheme) -%}
 
 {#- The RFM segment rules of every scheme, checked, with project column names. -#}
 
@@ -33,7 +34,7 @@ final as (
         cast(action as {{ dbt.type_string() }}) as action_description,
         cast(channel as {{ dbt.type_string() }}) as action_channel,
         cast(trigger as {{ dbt.type_string() }}) as action_trigger,
-        scheme = {{ rfm_lifecycle.rfm_sql_string(settings.rfm_segment_scheme) }} as is_selected_scheme
+        scheme = {{ rfm_lifecycle.rfm_sql_string(scheme) }} as is_selected_scheme
 
     from rules
 

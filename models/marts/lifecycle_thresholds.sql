@@ -1,4 +1,7 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{#- Each var as configured, after the settings macros validated it. -#}
+{%- set configured = {} -%}
+{%- do configured.update(rfm_lifecycle.rfm_threshold_settings().configured) -%}
+{%- do configured.update(rfm_lifecycle.rfm_scoring_settings().configured) -%}
 
 {%- set rows = [
     ('loyal_min_orders', 'orders', 'loyal_min_orders', 'Orders in the window from which a repeat customer is loyal.'),
@@ -52,7 +55,7 @@ threshold_rows as (
         '{{ unit }}' as value_unit,
         thresholds.{{ column }}_method as set_by,
         cast(thresholds.{{ column }}_sample_size as {{ dbt.type_int() }}) as sample_size,
-        {{ rfm_lifecycle.rfm_sql_string(var(name) | string) }} as configured_value,
+        {{ rfm_lifecycle.rfm_sql_string(configured[name]) }} as configured_value,
         {{ rfm_lifecycle.rfm_sql_string(rule) }} as rule_description,
         thresholds.as_of_date
 
@@ -61,7 +64,7 @@ threshold_rows as (
     union all
 
     {% endfor -%}
-    {%- set history = settings.history %}
+    {%- set history = rfm_lifecycle.rfm_history_settings() %}
     -- Measured, not configured: set it beside new_customer_days to see whether the welcome window fits the data.
     select
         'repeat_curve_knee_days' as threshold_name,
@@ -92,7 +95,7 @@ threshold_rows as (
         '{{ unit }}' as value_unit,
         'fixed' as set_by,
         cast(null as {{ dbt.type_int() }}) as sample_size,
-        {{ rfm_lifecycle.rfm_sql_string(var(name) | string) }} as configured_value,
+        {{ rfm_lifecycle.rfm_sql_string(configured[name]) }} as configured_value,
         {{ rfm_lifecycle.rfm_sql_string(rule) }} as rule_description,
         thresholds.as_of_date
 

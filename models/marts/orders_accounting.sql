@@ -32,11 +32,23 @@ order_totals as (
 
 order_fates as (
 
-    select 'kept' as row_status, kept_rows as source_rows, kept_amount as amount from order_totals
+    select
+        'kept' as row_status,
+        kept_rows as source_rows,
+        kept_amount as amount
+    from order_totals
     union all
-    select 'merged' as row_status, merged_rows as source_rows, merged_amount as amount from order_totals
+    select
+        'merged' as row_status,
+        merged_rows as source_rows,
+        merged_amount as amount
+    from order_totals
     union all
-    select 'duplicate' as row_status, duplicate_rows as source_rows, duplicate_amount as amount from order_totals
+    select
+        'duplicate' as row_status,
+        duplicate_rows as source_rows,
+        duplicate_amount as amount
+    from order_totals
     union all
     select
         'excluded_status' as row_status,

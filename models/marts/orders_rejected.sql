@@ -1,4 +1,8 @@
 {#- The quarantine: every source row that could not be used, exactly as it arrived, with the reason. -#}
+{%- set source_casts = [] -%}
+{%- for column in rfm_lifecycle.rfm_source_order_columns() -%}
+{%- do source_casts.append('cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ') as ' ~ column) -%}
+{%- endfor %}
 
 with
 
@@ -12,9 +16,7 @@ final as (
 
     select
         cast(rejection_reason as {{ dbt.type_string() }}) as rejection_reason,
-        {%- for column in rfm_lifecycle.rfm_source_order_columns() %}
-        cast({{ column }} as {{ dbt.type_string() }}) as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ source_casts | join(',\n        ') }}
 
     from rejected_rows
 

@@ -1,4 +1,4 @@
-{%- set history = rfm_lifecycle.rfm_settings().history -%}
+{%- set history = rfm_lifecycle.rfm_history_settings() -%}
 {%- set width = history.repeat_curve_bucket_days -%}
 {%- set kept_permille = 1000 - ((history.repeat_curve_knee_drop | float) * 1000) | round | int -%}
 

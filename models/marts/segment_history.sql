@@ -1,4 +1,4 @@
-{%- set buckets = rfm_lifecycle.rfm_settings().score_buckets -%}
+{%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
 
 {#-
     One row per customer per period end: the RFM values, scores and lifecycle

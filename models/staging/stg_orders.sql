@@ -1,6 +1,7 @@
 {#- The orders are read through rfm_input_relation (a file or the source table); naming the source
     here keeps it upstream in the lineage either way, so freshness and orchestration see the link. -#}
 {%- do source('rfm_lifecycle', 'orders') -%}
+{%- do rfm_lifecycle.rfm_input_settings() -%}
 {%- set orders_relation = rfm_lifecycle.rfm_input_relation('orders') -%}
 {%- set columns = rfm_lifecycle.rfm_input_columns(
     'orders', orders_relation,
@@ -8,6 +9,11 @@
     optional=rfm_lifecycle.rfm_order_columns('optional'),
 ) -%}
 {%- set source_columns = rfm_lifecycle.rfm_source_order_columns() -%}
+{%- set source_casts = [] -%}
+{%- for column in rfm_lifecycle.rfm_order_columns() -%}
+    {%- do source_casts.append(
+        'cast(' ~ (columns[column] or 'null') ~ ' as ' ~ dbt.type_string() ~ ') as source_' ~ column) -%}
+{%- endfor %}
 
 with
 
@@ -21,10 +27,7 @@ renamed as (
 
     -- Original values as text, so a rejected row can be shown exactly as it arrived.
     select
-        {%- for column in rfm_lifecycle.rfm_order_columns() %}
-        cast({{ columns[column] or 'null' }} as {{ dbt.type_string() }}) as source_{{ column }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        {{ source_casts | join(',\n        ') }}
 
     from source
 

@@ -21,28 +21,8 @@ from project_support import DBT, DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR, query
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
 import load_raw_tables  # noqa: E402
+from rfm_marts import MARTS  # noqa: E402,F401  (re-exported to the engine tests)
 
-# Every table the project builds for users, on every engine: the marts and the
-# export tables (export_files writes files only on DuckDB and only with
-# export_folder set; the table itself is portable). test_engines.py checks
-# that this list names every model in models/marts and models/exports.
-MARTS = [
-    "customer_segments",
-    "segment_summary",
-    "rf_matrix",
-    "rfm_score_ranges",
-    "lifecycle_thresholds",
-    "orders_accounting",
-    "orders_rejected",
-    "segment_history",
-    "segment_transitions",
-    "segment_trends",
-    "repeat_purchase_curve",
-    "segment_summary_by_scheme",
-    "rf_matrix_by_scheme",
-    "export_contacts",
-    "export_files",
-]
 RAW_SCHEMA = "rfm_test_raw"
 MODEL_SCHEMA = "rfm_test"
 SOURCE_VARS = {

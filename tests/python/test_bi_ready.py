@@ -57,6 +57,28 @@ def test_every_mart_keeps_an_enforced_contract(manifest):
             assert column["data_type"] and column["description"], (node["name"], column["name"])
 
 
+def test_every_model_and_seed_is_documented_in_a_file_named_after_it(manifest):
+    """One convention: models/<folder>/<model>.yml (seeds/<seed>.yml) holds the description,
+    columns, data tests and unit tests of that node and of no other."""
+    nodes = [node for node in manifest["nodes"].values()
+             if node["resource_type"] in ("model", "seed") and node["package_name"] == "rfm_lifecycle"]
+    assert len(nodes) > 20
+    for node in nodes:
+        assert squashed(node["description"]), node["name"]
+        expected = Path(node["original_file_path"]).with_suffix(".yml").as_posix()
+        assert node["patch_path"] == f"rfm_lifecycle://{expected}", node["name"]
+    for unit_test in manifest["unit_tests"].values():
+        model = unit_test["model"]
+        folder = Path(manifest["nodes"][f"model.rfm_lifecycle.{model}"]["original_file_path"]).parent
+        assert unit_test["original_file_path"] == (folder / f"{model}.yml").as_posix(), unit_test["name"]
+    property_files = {path.relative_to(PROJECT_ROOT).as_posix()
+                      for folder in ("models", "seeds") for path in (PROJECT_ROOT / folder).rglob("*.yml")}
+    named_after_a_node = {Path(node["original_file_path"]).with_suffix(".yml").as_posix() for node in nodes}
+    # besides one file per node: the sources (staging) and the exposures
+    assert property_files - named_after_a_node == {
+        "models/staging/_rfm_lifecycle__sources.yml", "models/marts/_exposures.yml"}
+
+
 def test_descriptions_reach_the_database(manifest):
     """What a BI tool reading the DuckDB file sees as table and column comments."""
     if not DATABASE.exists():

@@ -128,7 +128,7 @@ def test_the_reference_is_a_real_comparison(duckdb_file_marts) -> None:
     assert kinds["as_of_date"] == {"date"} and kinds["has_refunds"] == {"bool"} and kinds["r_score"] == {"int"}
     assert all(rows for _, rows in duckdb_file_marts.values())
     # Ordered lists of several segments exist, so their order is compared too.
-    matrix_columns, matrix_rows = duckdb_file_marts["rf_matrix_by_scheme"]
+    matrix_columns, matrix_rows = duckdb_file_marts["rf_matrix"]
     lists = matrix_columns.index("assigned_segments")
     assert any(row[lists][0] == "str" and ", " in row[lists][1] for row in matrix_rows)
 

@@ -285,7 +285,6 @@ def test_hand_made_orders_at_period_boundaries(tmp_path):
 @pytest.mark.parametrize("name, value, message", [
     ("history_period_grain", "quarter", "one of month, week, day"),
     ("history_periods", 0, "a whole number from 1 to 5000"),
-    ("calibration_shift_days", ["a week"], "a list of whole numbers"),
     ("repeat_curve_knee_drop", 1.5, "a number from 0.01 to 0.99"),
 ])
 def test_history_vars_are_validated(tmp_path, name, value, message):

@@ -1,10 +1,11 @@
 """Vars are input too: every var that reaches SQL is validated at compile time.
 
-Each case sets one var to a hostile value and compiles the staging models
-(which read every setting through rfm_settings() and every input var through
-rfm_input_relation / rfm_input_columns). The compile must fail before any SQL
-runs, with one message that names the var. A static check keeps raw var()
-calls out of the SQL and YAML.
+Each case sets one var to a hostile value and compiles a model of the var's
+area (macros/configuration/rfm_settings.sql: one settings macro per area, and
+the input vars through rfm_input_relation / rfm_input_columns). The compile
+must fail before any SQL runs, with one message that names the var. A broken
+var stops only the models of its area: the rest of the project still builds.
+A static check keeps raw var() calls out of the SQL and YAML.
 """
 from __future__ import annotations
 
@@ -66,18 +67,59 @@ CASES = [
 ]
 
 
+# The node compiled for each var: one that reads the var's settings area. The input vars
+# (paths, tables, column mappings, date range, statuses, id case) are read by staging.
+STAGING = ["stg_orders", "stg_customers"]
+AREA_NODES = {
+    **{name: ["int_as_of_dates_resolved"] for name in
+       ("as_of_date", "lookback_days", "monetary_measure", "score_buckets", "trailing_revenue_days")},
+    **{name: ["int_lifecycle_thresholds_resolved"] for name in
+       ("loyal_min_orders", "new_customer_days", "inactive_days_regular", "inactive_days_loyal", "lost_days",
+        "inactivity_mode", "cycle_multiplier", "cycle_min_days", "auto_new_customer_percentile",
+        "auto_inactive_percentile", "auto_loyal_percentile", "auto_lost_percentile",
+        "auto_fallback_thresholds")},
+    **{name: ["int_history_periods"] for name in
+       ("history_period_grain", "history_periods", "repeat_curve_bucket_days", "repeat_curve_buckets",
+        "repeat_curve_knee_drop")},
+    "calibration_shift_days": ["threshold_sensitivity"],
+    "rfm_segment_scheme": ["int_segment_rules_validated"],
+    "export_due_within_days": ["export_contacts"],
+    "export_folder": ["export_contacts"],
+}
+CASES += [
+    ("history_periods", "24 union select 1", "history_periods"),
+    ("history_period_grain", "quarter", "history_period_grain"),
+    ("repeat_curve_knee_drop", "1.5", "repeat_curve_knee_drop"),
+    ("calibration_shift_days", ["7", "x"], "calibration_shift_days"),
+    ("rfm_segment_scheme", "classic_rf' --", "rfm_segment_scheme"),
+    ("export_due_within_days", "7 or 1=1", "export_due_within_days"),
+    ("export_folder", "out'; drop", "export_folder"),
+    # --vars replaces the whole mapping, so a case gives every entry
+    ("auto_fallback_thresholds", {"loyal_min_orders": 5, "new_customer_days": 90, "inactive_days_regular": 180,
+                                  "inactive_days_loyal": 90, "lost_days": "365; drop table x"},
+     "auto_fallback_thresholds.lost_days"),
+    ("auto_fallback_thresholds", {"lost_days": 365}, "auto_fallback_thresholds.loyal_min_orders"),
+    ("auto_fallback_thresholds", "365", "auto_fallback_thresholds"),
+]
+
+
+def nodes_reading(name: str) -> list[str]:
+    return AREA_NODES.get(name, STAGING)
+
+
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
     h = DbtHarness(tmp_path_factory.mktemp("vars"),
                    base_vars={"orders_path": FILE, "customers_path": FILE, "max_order_date": "2025-12-31"})
-    h.parse()
-    assert h.invoke(["compile", "--select", "stg_orders", "stg_customers"]).success, "the base vars must compile"
+    h.seed()  # the rule check of int_segment_rules_validated reads the rules seed
+    every_node = sorted({node for nodes in AREA_NODES.values() for node in nodes} | set(STAGING))
+    assert h.invoke(["compile", "--select", *every_node]).success, "the base vars must compile"
     return h
 
 
 @pytest.mark.parametrize("name,value,named", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_hostile_var_stops_at_compile_time_naming_the_var(harness, name, value, named):
-    result = harness.invoke(["compile", "--select", "stg_orders", "stg_customers"], {name: value})
+    result = harness.invoke(["compile", "--select", *nodes_reading(name)], {name: value})
     RUN_STATS["vars: hostile values tried"] += 1
     assert not result.success
     messages = [line.strip() for line in result.messages.splitlines() if "rfm_lifecycle: var '" in line]
@@ -85,16 +127,34 @@ def test_hostile_var_stops_at_compile_time_naming_the_var(harness, name, value, 
     assert all(f"var '{named}'" in m for m in messages), messages
     assert "Compilation Error" in result.messages
     # the compiled SQL never saw the value
-    compiled = harness.target_dir / "compiled" / "rfm_lifecycle" / "models" / "staging"
-    for path in compiled.glob("*.sql") if compiled.exists() else []:
+    compiled = harness.target_dir / "compiled" / "rfm_lifecycle"
+    for path in compiled.rglob("*.sql") if compiled.exists() else []:
         assert "drop table" not in path.read_text()
+
+
+def test_a_broken_var_stops_only_the_models_that_read_it(harness):
+    """A wrong calibration_shift_days (read by the calibration analysis only) leaves every model
+    buildable: the project parses with it, customer_segments builds with all its parents, and only
+    the analysis stops, naming the var. Likewise a wrong export or history var stops only its models."""
+    broken = {"calibration_shift_days": ["seven"], "export_due_within_days": -1, "history_periods": 0}
+    # use_manifest=False: dbt parses the project with the broken vars, as a command line run does
+    # (cautious: the tests that also read marts outside the selection wait for a full build)
+    built = harness.invoke(["build", "--select", "+customer_segments", "--indirect-selection", "cautious",
+                            "--exclude-resource-type", "unit_test"], broken, use_manifest=False)
+    assert built.success, built.messages
+    assert harness.table("select count(*) as customers from customer_segments")[0]["customers"] > 0
+    for name, nodes in (("calibration_shift_days", ["threshold_sensitivity"]),
+                        ("export_due_within_days", ["export_contacts"]),
+                        ("history_periods", ["int_history_periods"])):
+        result = harness.invoke(["compile", "--select", *nodes], broken, use_manifest=False)
+        assert not result.success, name
+        messages = [line.strip() for line in result.messages.splitlines() if "rfm_lifecycle: var '" in line]
+        assert messages and all(f"var '{name}'" in message for message in messages), result.messages
 
 
 RAW_VAR_ALLOWED = {
     # rendered into the source definition; rfm_input_relation validates these vars before using it
     "models/staging/_rfm_lifecycle__sources.yml",
-    # configured_value echoes the var after rfm_settings() validated it, as an escaped literal
-    "models/marts/lifecycle_thresholds.sql",
     # the *_columns mappings: checked there key by key, each value through rfm_identifier_var
     "macros/sources/input_relations.sql",
 }

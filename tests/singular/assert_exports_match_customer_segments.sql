@@ -1,4 +1,5 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_export_settings() -%}
+{%- set scheme = rfm_lifecycle.rfm_scheme_settings().rfm_segment_scheme -%}
 -- The export rows are exactly: every customer once in the lifecycle files, every scored customer once in
 -- the files of the chosen scheme, and the customers due within export_due_within_days in due_today.
 with
@@ -26,7 +27,7 @@ expected as (
     union all
 
     select
-        {{ dbt.concat([rfm_lifecycle.rfm_sql_string(settings.rfm_segment_scheme), "'__'", 'rfm.rfm_segment_code']) }}
+        {{ dbt.concat([rfm_lifecycle.rfm_sql_string(scheme), "'__'", 'rfm.rfm_segment_code']) }}
             as export_file,
         customers.customer_id,
         rfm.rfm_segment_code as segment_code

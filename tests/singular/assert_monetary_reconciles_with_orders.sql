@@ -1,4 +1,4 @@
-{%- set settings = rfm_lifecycle.rfm_settings() -%}
+{%- set settings = rfm_lifecycle.rfm_scoring_settings() -%}
 {%- set measure = 'net_margin' if settings.monetary_measure == 'margin' else 'net_amount' -%}
 -- The sum of monetary equals the net amount of the kept orders and refunds in the window.
 with

@@ -21,4 +21,4 @@ where
     or customers_at_risk > previous_customers_at_risk
     or second_orders_so_far <> coalesce(previous_second_orders_so_far, 0) + second_orders_in_bucket
     or (is_knee and not bucket_start_day > peak_start_day)
-    or (is_knee and share_of_peak_rate > 1 - {{ rfm_lifecycle.rfm_settings().history.repeat_curve_knee_drop }})
+    or (is_knee and share_of_peak_rate > 1 - {{ rfm_lifecycle.rfm_history_settings().repeat_curve_knee_drop }})

@@ -1,28 +1,50 @@
-{%- set buckets = rfm_lifecycle.rfm_settings().score_buckets -%}
--- Per scheme, the RFM segments hold every scored customer once, and the per-scheme marts add up to them.
+{%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
+-- Per scheme, segment_summary and rf_matrix add up to customer_segments: the
+-- lifecycle holds every customer, each RFM scheme every scored customer once,
+-- and every scheme's grid has all N x N cells with every scored customer.
 with
 
-scored as (
+customers as (
 
     select
         count(*) as customer_count,
-        coalesce(sum(monetary), 0) as revenue
+        coalesce(sum(monetary), 0) as revenue,
+        sum(case when r_score is not null then 1 else 0 end) as scored_count,
+        coalesce(sum(case when r_score is not null then monetary end), 0) as scored_revenue
     from {{ ref('customer_segments') }}
-    where r_score is not null
 
 ),
 
 schemes as (
 
-    select distinct rfm_scheme
-    from {{ ref('int_rfm_segments_defined') }}
+    select distinct segment_scheme
+    from {{ ref('int_scheme_segments_defined') }}
 
 ),
 
-segmented as (
+expected as (
 
     select
-        rfm_scheme,
+        schemes.segment_scheme,
+        customers.scored_count,
+        customers.scored_revenue,
+        case
+            when schemes.segment_scheme = 'lifecycle' then customers.customer_count
+            else customers.scored_count
+        end as customer_count,
+        case
+            when schemes.segment_scheme = 'lifecycle' then customers.revenue
+            else customers.scored_revenue
+        end as revenue
+    from schemes
+    cross join customers
+
+),
+
+rfm_segmented as (
+
+    select
+        rfm_scheme as segment_scheme,
         count(*) as customer_count,
         count(distinct customer_id) as distinct_customers
     from {{ ref('int_customers_rfm_segmented') }}
@@ -33,49 +55,53 @@ segmented as (
 summary as (
 
     select
-        rfm_scheme,
+        segment_scheme,
         sum(customers) as customer_count,
         sum(revenue) as revenue
-    from {{ ref('segment_summary_by_scheme') }}
-    group by rfm_scheme
+    from {{ ref('segment_summary') }}
+    group by segment_scheme
 
 ),
 
 matrix as (
 
     select
-        rfm_scheme,
+        segment_scheme,
         count(*) as cell_count,
         sum(customers) as customer_count,
         sum(revenue) as revenue
-    from {{ ref('rf_matrix_by_scheme') }}
-    group by rfm_scheme
+    from {{ ref('rf_matrix') }}
+    group by segment_scheme
 
 )
 
 select
-    schemes.rfm_scheme,
-    scored.customer_count,
-    segmented.customer_count as segmented_customers,
-    segmented.distinct_customers as segmented_distinct_customers,
+    expected.segment_scheme,
+    expected.customer_count,
+    rfm_segmented.customer_count as rfm_segmented_customers,
+    rfm_segmented.distinct_customers as rfm_segmented_distinct_customers,
     summary.customer_count as summary_customers,
     summary.revenue as summary_revenue,
     matrix.cell_count as matrix_cells,
     matrix.customer_count as matrix_customers,
     matrix.revenue as matrix_revenue
-from schemes
-cross join scored
-left join segmented
-    on schemes.rfm_scheme = segmented.rfm_scheme
+from expected
+left join rfm_segmented
+    on expected.segment_scheme = rfm_segmented.segment_scheme
 left join summary
-    on schemes.rfm_scheme = summary.rfm_scheme
+    on expected.segment_scheme = summary.segment_scheme
 left join matrix
-    on schemes.rfm_scheme = matrix.rfm_scheme
+    on expected.segment_scheme = matrix.segment_scheme
 where
-    coalesce(segmented.customer_count, 0) <> scored.customer_count
-    or coalesce(segmented.distinct_customers, 0) <> scored.customer_count
-    or coalesce(summary.customer_count, 0) <> scored.customer_count
-    or coalesce(summary.revenue, 0) <> scored.revenue
+    (
+        expected.segment_scheme <> 'lifecycle'
+        and (
+            coalesce(rfm_segmented.customer_count, 0) <> expected.scored_count
+            or coalesce(rfm_segmented.distinct_customers, 0) <> expected.scored_count
+        )
+    )
+    or coalesce(summary.customer_count, 0) <> expected.customer_count
+    or coalesce(summary.revenue, 0) <> expected.revenue
     or coalesce(matrix.cell_count, 0) <> {{ buckets ** 2 }}
-    or coalesce(matrix.customer_count, 0) <> scored.customer_count
-    or coalesce(matrix.revenue, 0) <> scored.revenue
+    or coalesce(matrix.customer_count, 0) <> expected.scored_count
+    or coalesce(matrix.revenue, 0) <> expected.scored_revenue

@@ -1,4 +1,4 @@
-{%- set buckets = rfm_lifecycle.rfm_settings().score_buckets -%}
+{%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
 -- Every scheme of the rules seed gives each of the score_buckets^3 cells exactly one segment.
 with
 

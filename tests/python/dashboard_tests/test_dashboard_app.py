@@ -129,7 +129,7 @@ def test_headline_numbers(app, sql):
         from customer_segments
         """
     )[0]
-    upgrade = sql("select sum(upgrade_potential) from segment_summary")[0][0]
+    upgrade = sql("select sum(upgrade_potential) from segment_summary where segment_scheme = 'lifecycle'")[0][0]
     trailing_days = sql(
         "select threshold_value from lifecycle_thresholds where threshold_name = 'trailing_revenue_days'"
     )[0][0]
@@ -164,7 +164,7 @@ def test_segment_sizes_and_revenue(app, sql):
 def test_rf_matrix_heatmap_and_diagonal(app, sql):
     figure = figures(app)["rf_matrix"]
     heatmap = next(trace for trace in figure["data"] if trace["type"] == "heatmap")
-    cells = sql("select r_score, f_score, customers from rf_matrix")
+    cells = sql("select r_score, f_score, customers from rf_matrix where segment_scheme = 'lifecycle'")
     expected = {(r, f): customers for r, f, customers in cells}
     for row_index, r_score in enumerate(heatmap["y"]):
         for column_index, f_score in enumerate(heatmap["x"]):
@@ -180,7 +180,8 @@ def test_rf_matrix_heatmap_and_diagonal(app, sql):
             for f_score, line in sql(
                 f"""
                 select f_score, coalesce(max(r_score) filter (where dominant_segment in ({listed})) + 1, min(r_score))
-                from rf_matrix where customers > 0 group by f_score order by f_score
+                from rf_matrix where segment_scheme = 'lifecycle' and customers > 0
+                group by f_score order by f_score
                 """
             )
         ]

@@ -128,13 +128,13 @@ def test_materialises_on_the_demo_data(definitions, isolated, demo_database_path
     assert page.stat().st_size > 100_000
     assert "rfm_lifecycle_dashboard" in page.read_text()
 
-    query = "select lifecycle_segment, customers, revenue, as_of_date from segment_summary order by segment_order"
+    query = "select segment_scheme, segment_code, customers, revenue, as_of_date from segment_summary order by all"
     with duckdb.connect(str(isolated / "orchestrated.duckdb"), read_only=True) as connection:
         orchestrated = connection.execute(query).fetchall()
     with duckdb.connect(str(demo_database_path), read_only=True) as connection:
         demo = connection.execute(query).fetchall()
     assert orchestrated == demo
-    assert orchestrated[0][3] == dt.date(2025, 12, 31)
+    assert orchestrated[0][4] == dt.date(2025, 12, 31)
 
 
 def test_stale_orders_stop_the_run_before_the_build(definitions, isolated, monkeypatch):

@@ -1,0 +1,31 @@
+"""The tables the project builds for users, named once: the benchmark builds and
+compares the core ones, the engine tests compare all of them on every engine.
+
+tests/python/test_engines.py checks that MARTS names every model in
+models/marts and models/exports, so a new mart cannot be left out.
+"""
+
+from __future__ import annotations
+
+# The core marts (issue 5): what a daily run needs; `+` on each selects every parent.
+CORE_MARTS = [
+    "customer_segments",
+    "segment_summary",
+    "rf_matrix",
+    "rfm_score_ranges",
+    "lifecycle_thresholds",
+    "orders_accounting",
+    "orders_rejected",
+]
+
+# Every mart and export table (export_files writes files only on DuckDB and only
+# with export_folder set; the table itself is portable).
+MARTS = [
+    *CORE_MARTS,
+    "segment_history",
+    "segment_transitions",
+    "segment_trends",
+    "repeat_purchase_curve",
+    "export_contacts",
+    "export_files",
+]
