@@ -134,7 +134,7 @@ def test_interrupted_build_then_rerun_ends_with_correct_complete_marts(reference
     while time.monotonic() < deadline and proc.poll() is None:
         with log.open(errors="replace") as f:
             f.seek(log_start)
-            if "OK created sql table model main.int_orders_netted" in f.read():
+            if "OK created sql table model main.int_orders_classified" in f.read():
                 break
         time.sleep(0.05)
     assert proc.poll() is None, "the build finished before it could be interrupted"
