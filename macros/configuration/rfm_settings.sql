@@ -6,7 +6,7 @@
     default. Threshold values stay 'auto' here; int_lifecycle_thresholds_resolved
     turns them into numbers.
 
-      input        orders that count: date range, excluded statuses, id case
+      input        orders that count: date range, excluded and refund statuses, id case, time zone
       scoring      as-of date, look-back window, monetary measure, scores
       thresholds   the lifecycle thresholds, inactivity mode, auto percentiles
       history      segment_history periods and the repeat-purchase curve
@@ -22,8 +22,14 @@
         'max_order_date': rfm_lifecycle.rfm_date_var('max_order_date')
             or run_started_at.strftime('%Y-%m-%d'),
         'excluded_statuses': rfm_lifecycle.rfm_word_list_var('excluded_statuses'),
+        'refund_statuses': rfm_lifecycle.rfm_word_list_var('refund_statuses'),
         'customer_id_case_sensitive': rfm_lifecycle.rfm_bool_var('customer_id_case_sensitive'),
+        'time_zone': rfm_lifecycle.rfm_time_zone_var('orders_time_zone'),
     } -%}
+    {%- for status in settings.refund_statuses if status in settings.excluded_statuses -%}
+        {{ rfm_lifecycle.rfm_var_error('refund_statuses', status,
+            'statuses that are not also in excluded_statuses (a refund is counted, an excluded row is not)') }}
+    {%- endfor -%}
     {%- if settings.min_order_date > settings.max_order_date -%}
         {{ rfm_lifecycle.rfm_var_error('min_order_date', settings.min_order_date,
             'a date on or before max_order_date (' ~ settings.max_order_date ~ ')') }}
@@ -173,20 +179,6 @@
 {% endmacro %}
 
 
-{% macro rfm_normalized_customer_id(expression) -%}
-    {#- Ids are trimmed; unless customer_id_case_sensitive, case is folded so 'C001' and 'c001' are one customer. -#}
-    {{ rfm_lifecycle.rfm_folded_customer_id(rfm_lifecycle.rfm_trim(expression)) }}
-{%- endmacro %}
-
-{% macro rfm_folded_customer_id(trimmed_expression) -%}
-    {%- if rfm_lifecycle.rfm_input_settings().customer_id_case_sensitive -%}
-        {{ trimmed_expression }}
-    {%- else -%}
-        lower({{ trimmed_expression }})
-    {%- endif -%}
-{%- endmacro %}
-
-
 {% macro rfm_sql_string_list(values) %}
     {#- Comma-separated SQL literals; an empty list becomes a value no export uses, so `in (...)` stays valid SQL. -#}
     {%- set literals = [] -%}
@@ -195,3 +187,4 @@
     {%- endfor -%}
     {{ return((literals | join(', ')) or "'(none)'") }}
 {% endmacro %}
+

@@ -225,3 +225,13 @@
     {%- endif -%}
     {{ return(raw) }}
 {% endmacro %}
+
+
+{% macro rfm_time_zone_var(name) %}
+    {#- A time zone name as the IANA database writes it (UTC, Europe/Amsterdam, America/Port-au-Prince). -#}
+    {%- set raw = var(name, none) -%}
+    {%- if raw is not string or not modules.re.fullmatch('[A-Za-z][A-Za-z0-9_+\\-]{0,30}(/[A-Za-z0-9_+\\-]{1,30}){0,2}', raw) -%}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a time zone name such as UTC or Europe/Amsterdam", 'UTC')) }}
+    {%- endif -%}
+    {{ return(raw) }}
+{% endmacro %}

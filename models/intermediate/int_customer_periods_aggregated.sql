@@ -34,7 +34,7 @@ periods as (
 
 customers as (
 
-    select * from {{ ref('stg_customers') }}
+    select * from {{ ref('int_customers_listed') }}
 
 ),
 

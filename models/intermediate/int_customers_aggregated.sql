@@ -13,7 +13,7 @@ orders as (
 
 customers as (
 
-    select * from {{ ref('stg_customers') }}
+    select * from {{ ref('int_customers_listed') }}
 
 ),
 

@@ -26,7 +26,9 @@ cleaned as (
 
     select
         source_customer_id,
-        nullif({{ rfm_lifecycle.rfm_normalized_customer_id('source_customer_id') }}, '') as customer_id
+        -- Verbatim as in stg_orders: trimmed, a whole number written as a float without its zero decimals.
+        {{ rfm_lifecycle.rfm_cleaned_id("nullif(" ~ rfm_lifecycle.rfm_trim('source_customer_id') ~ ", '')") }}
+            as customer_id
 
     from renamed
 

@@ -9,10 +9,16 @@
     optional=rfm_lifecycle.rfm_order_columns('optional'),
 ) -%}
 {%- set source_columns = rfm_lifecycle.rfm_source_order_columns() -%}
+{#- A timestamp typed with a zone is written as text in orders_time_zone, never in the machine's zone. -#}
+{%- set zoned_columns = rfm_lifecycle.rfm_zoned_timestamp_columns(orders_relation) -%}
+{%- set time_zone = rfm_lifecycle.rfm_input_settings().time_zone -%}
 {%- set source_casts = [] -%}
 {%- for column in rfm_lifecycle.rfm_order_columns() -%}
     {%- do source_casts.append(
-        'cast(' ~ (columns[column] or 'null') ~ ' as ' ~ dbt.type_string() ~ ') as source_' ~ column) -%}
+        (rfm_lifecycle.rfm_zoned_timestamp_text(columns[column], time_zone)
+            if columns[column] is not none and columns[column].strip('"`') | lower in zoned_columns
+            else 'cast(' ~ (columns[column] or 'null') ~ ' as ' ~ dbt.type_string() ~ ')')
+        ~ ' as source_' ~ column) -%}
 {%- endfor %}
 
 with
@@ -40,7 +46,7 @@ trimmed as (
         {%- for column in source_columns %}
         {{ column }},
         {%- endfor %}
-        nullif({{ rfm_lifecycle.rfm_trim('source_order_id') }}, '') as order_id,
+        nullif({{ rfm_lifecycle.rfm_trim('source_order_id') }}, '') as order_id_text,
         nullif({{ rfm_lifecycle.rfm_trim('source_customer_id') }}, '') as customer_id_text,
         nullif({{ rfm_lifecycle.rfm_trim('source_order_date') }}, '') as order_date_text,
         nullif({{ rfm_lifecycle.rfm_trim('source_amount') }}, '') as amount_text,
@@ -58,8 +64,9 @@ cleaned as (
         {%- for column in source_columns %}
         {{ column }},
         {%- endfor %}
-        order_id,
-        {{ rfm_lifecycle.rfm_folded_customer_id('customer_id_text') }} as customer_id,
+        -- Ids verbatim: trimmed, a whole number written as a float without its zero decimals.
+        {{ rfm_lifecycle.rfm_cleaned_id('order_id_text') }} as order_id,
+        {{ rfm_lifecycle.rfm_cleaned_id('customer_id_text') }} as customer_id,
         order_date_text,
         {{ rfm_lifecycle.rfm_try_cast_date('order_date_text') }} as order_date,
         amount_text is not null as has_amount_text,

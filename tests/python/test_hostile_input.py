@@ -18,7 +18,7 @@ FIXTURES = PROJECT_DIR / "tests" / "python" / "fixtures" / "hostile"
 HOSTILE = FIXTURES / "orders_hostile.csv"
 SOURCE_COLUMNS = ["order_id", "customer_id", "order_date", "amount", "status", "margin", "line_id"]
 HOSTILE_VARS = {"orders_path": str(HOSTILE), "customers_path": None, "as_of_date": "2024-06-30",
-                "max_order_date": "2025-12-31"}
+                "max_order_date": "2025-12-31", "customer_id_case_sensitive": False}
 
 
 def hostile_rows() -> list[dict]:
@@ -96,31 +96,40 @@ def test_row_accounting_holds_and_no_row_is_lost(hostile):
     assert shown == rejected
 
 
-def test_ids_are_folded_and_kept_verbatim(hostile):
+def test_ids_match_case_insensitively_under_one_canonical_spelling(hostile):
+    """The hostile build matches ids case-insensitively: every spelling of a customer is shown as the one that
+    sorts first by code point, never a lower-cased one."""
     h, _ = hostile
     customers = {r["customer_id"]: r for r in h.table("customer_segments")}
     # four spellings of H001 (spaces, tab, a quoted line break, case) are one customer; ' O-H05 ' is a copy
-    assert customers["h001"]["lifetime_orders"] == 4
-    assert customers["ünïcødé-客户"]["lifetime_orders"] == 2
-    assert customers["h002\u200b"]["lifetime_orders"] == 1
-    for verbatim in ("o'brien", '"quoted" id', "x'); drop table customer_segments; --", "-- c; \\",
-                     "multi\nline", "z" * 5000, "🛒-émoji", "c-semi", "c-comment"):
+    assert customers["H001"]["lifetime_orders"] == 4
+    assert "h001" not in customers
+    assert customers["ÜNÏCØDÉ-客户"]["lifetime_orders"] == 2
+    assert customers["H002\u200b"]["lifetime_orders"] == 1
+    for verbatim in ("O'Brien", '"quoted" id', "x'); drop table customer_segments; --", "-- c; \\",
+                     "multi\nline", "Z" * 5000, "🛒-émoji", "C-SEMI", "C-COMMENT"):
         assert verbatim in customers, verbatim
+    # a whole number written as a float is the same id: 1001.0 and 1001 are one customer
+    assert customers["1001"]["lifetime_orders"] == 2
+    # Dutch statuses: Retour is a refund (negative, whatever sign the export wrote), Geannuleerd and
+    # STORNIERT are excluded
+    assert (customers["C950"]["lifetime_orders"], customers["C950"]["lifetime_revenue"]) == (1, Decimal("20.00"))
     # amounts: rounding half away from zero, scientific notation, padding, the largest value
-    assert customers["c303"]["lifetime_revenue"] == Decimal("0.01") + 1000 + Decimal("12.50")
-    assert customers["c301"]["lifetime_revenue"] == Decimal("9999999999999999.99")
+    assert customers["C303"]["lifetime_revenue"] == Decimal("0.01") + 1000 + Decimal("12.50")
+    assert customers["C301"]["lifetime_revenue"] == Decimal("9999999999999999.99")
     # lines without a line id are summed; an exact duplicate is not
-    assert customers["c400"]["lifetime_revenue"] == Decimal("32.00")
-    assert customers["c400"]["lifetime_orders"] == 2
+    assert customers["C400"]["lifetime_revenue"] == Decimal("32.00")
+    assert customers["C400"]["lifetime_orders"] == 2
     # refund records are not orders: net zero, net negative and a refund document
-    for refund_only, revenue in (("c302", Decimal("0.00")), ("c500", Decimal("-5.00")),
-                                 ("c501", Decimal("-20.00"))):
+    for refund_only, revenue in (("C302", Decimal("0.00")), ("C500", Decimal("-5.00")),
+                                 ("C501", Decimal("-20.00"))):
         row = customers[refund_only]
         assert (row["lifetime_orders"], row["lifecycle_segment"], row["has_refunds"], row["r_score"]) == \
             (0, "lost", True, None), refund_only
         assert row["lifetime_revenue"] == revenue, refund_only
-    # rejected, excluded and future-only customers get no row
-    for absent in ("c100", "c200", "c300", "c304", "c401", "c600", "c601", "c700", "c900"):
+    # rejected, excluded and future-only customers get no row; placeholders are no customers
+    for absent in ("C100", "C200", "C300", "C304", "C401", "C600", "C601", "C700", "C900", "C960",
+                   "NULL", "#N/A", "-", "n/a", "1.23457E+11"):
         assert absent not in customers, absent
     assert {r["as_of_date"].isoformat() for r in customers.values()} == {"2024-06-30"}
 
@@ -172,7 +181,7 @@ def test_reordered_upper_case_and_extra_columns_are_read(previous_build):
                       "as_of_date": None}, select=["+customer_segments"], resource="run")
     assert result.success, result.messages
     got = {r["customer_id"]: (r["lifetime_orders"], r["lifetime_revenue"]) for r in h.table("customer_segments")}
-    assert got == {"c1": (2, Decimal("15.00")), "c2": (1, Decimal("7.50"))}
+    assert got == {"C1": (2, Decimal("15.00")), "C2": (1, Decimal("7.50"))}
 
 
 @pytest.mark.parametrize("tail,fragments", [

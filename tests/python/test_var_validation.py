@@ -53,6 +53,10 @@ CASES = [
     ("excluded_statuses", ["cancelled", "x')" + SQL_INJECTION], "excluded_statuses"),
     ("excluded_statuses", "cancelled", "excluded_statuses"),
     ("customer_id_case_sensitive", "true; drop table x", "customer_id_case_sensitive"),
+    ("refund_statuses", ["retour", "x')" + SQL_INJECTION], "refund_statuses"),
+    ("refund_statuses", ["retour", "cancelled"], "refund_statuses"),  # also excluded: a row cannot be both
+    ("orders_time_zone", "UTC'" + SQL_INJECTION, "orders_time_zone"),
+    ("orders_time_zone", ["UTC"], "orders_time_zone"),
     ("orders_path", "data/x.csv')" + SQL_INJECTION, "orders_path"),
     ("orders_path", "data/x.csv\n; drop", "orders_path"),
     ("customers_path", "data/c.csv' --", "customers_path"),

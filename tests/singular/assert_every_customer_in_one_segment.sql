@@ -11,7 +11,7 @@ expected as (
     union
 
     select customer_id
-    from {{ ref('stg_customers') }}
+    from {{ ref('int_customers_listed') }}
     where customer_id is not null
 
 ),

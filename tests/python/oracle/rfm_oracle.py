@@ -36,6 +36,15 @@ THRESHOLD_NAMES = tuple(SHIPPED_DEFAULTS)
 SEGMENT_ORDER = ("prospect", "new", "one_time", "regular", "loyal", "inactive", "lost")
 
 
+def _project_default(name: str) -> tuple[str, ...]:
+    import pathlib
+
+    import yaml
+
+    project = pathlib.Path(__file__).resolve().parents[3] / "dbt_project.yml"
+    return tuple(yaml.safe_load(project.read_text())["vars"][name])
+
+
 @dataclass(frozen=True)
 class Settings:
     """The vars the rules read, with the README's defaults."""
@@ -57,8 +66,10 @@ class Settings:
     auto_inactive_percentile: str = "0.9"
     auto_loyal_percentile: str = "0.8"
     auto_lost_percentile: str = "0.98"
-    excluded_statuses: tuple[str, ...] = ("cancelled", "canceled", "test")
-    customer_id_case_sensitive: bool = False
+    # The status lists are data, not rules: the project's defaults, read from dbt_project.yml.
+    excluded_statuses: tuple[str, ...] = field(default_factory=lambda: _project_default("excluded_statuses"))
+    refund_statuses: tuple[str, ...] = field(default_factory=lambda: _project_default("refund_statuses"))
+    customer_id_case_sensitive: bool = True
     min_order_date: dt.date = dt.date(1990, 1, 1)
     max_order_date: dt.date | None = None  # None: the day of the run
 
@@ -198,15 +209,55 @@ def parse_amount(text: str) -> Decimal | None:
     return value
 
 
-def normalize_customer_id(text: str | None, case_sensitive: bool) -> str | None:
+# README: "Placeholder ids (NULL, #N/A, -, ...)" -- the list of rfm_placeholder_ids().
+PLACEHOLDER_IDS = {"null", "nil", "none", "nan", "n/a", "na", "#n/a", "#null!", "#value!", "#ref!", "#name?",
+                   "#div/0!", "#num!", "-", "--", "?", "unknown"}
+_FLOAT_ID = re.compile(r"[0-9]+\.0+")
+_SCIENTIFIC_ID = re.compile(r"[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+")
+
+
+def clean_id(text: str | None) -> str | None:
+    """Trimmed; a whole number written as a float loses its zero decimals (1001.0 -> 1001)."""
     if _blank(text):
         return None
     # README-open: "trimmed" is read as removing spaces (and tabs/newlines) at both ends.
     value = text.strip()
-    return value if case_sensitive else value.lower()
+    return value.split(".")[0] if _FLOAT_ID.fullmatch(value) else value
+
+
+def id_problem(value: str, column: str) -> str | None:
+    if value.lower() in PLACEHOLDER_IDS:
+        return f"placeholder {column}"
+    if _SCIENTIFIC_ID.fullmatch(value):
+        return f"{column} in scientific notation"
+    return None
+
+
+def canonical_spellings(rows: list[SourceRow], known_customers: list[str | None] | None) -> dict[str, str]:
+    """Case-insensitive matching: each lower-cased id -> the spelling first by code point among all inputs."""
+    spellings: dict[str, str] = {}
+    for raw in [r.customer_id for r in rows] + list(known_customers or []):
+        value = clean_id(raw)
+        if value is None or id_problem(value, "customer_id"):
+            continue
+        key = value.lower()
+        spellings[key] = min(spellings.get(key, value), value)
+    return spellings
+
+
+def normalize_customer_id(text: str | None, case_sensitive: bool, canonical: dict[str, str] | None = None
+                          ) -> str | None:
+    value = clean_id(text)
+    if value is None or case_sensitive:
+        return value
+    return (canonical or {}).get(value.lower(), value)
 
 
 def normalize_order_id(text: str | None) -> str | None:
+    return clean_id(text)
+
+
+def _trimmed(text: str | None) -> str | None:
     return None if _blank(text) else text.strip()
 
 
@@ -214,20 +265,31 @@ def normalize_order_id(text: str | None) -> str | None:
 # Row fates
 # --------------------------------------------------------------------------
 
-def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date) -> list[ClassifiedRow]:
+def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date,
+                  known_customers: list[str | None] | None = None) -> list[ClassifiedRow]:
     max_date = s.max_order_date or today
+    canonical = canonical_spellings(rows, known_customers)
+    refunds = {x.strip().lower() for x in s.refund_statuses}
     out: list[ClassifiedRow] = []
     for r in rows:
         order_id = normalize_order_id(r.order_id)
-        customer_id = normalize_customer_id(r.customer_id, s.customer_id_case_sensitive)
+        customer_id = normalize_customer_id(r.customer_id, s.customer_id_case_sensitive, canonical)
         order_date = None if _blank(r.order_date) else parse_date(r.order_date)
         amount = None if _blank(r.amount) else parse_amount(r.amount)
         margin = None if _blank(r.margin) else parse_amount(r.margin)
+        # A refund status makes the row a refund, whatever sign the export wrote.
+        if not _blank(r.status) and r.status.strip().lower() in refunds:
+            amount = None if amount is None else -abs(amount)
+            margin = None if margin is None else -abs(margin)
         reason = None
         if order_id is None:
             reason = "missing order_id"
+        elif id_problem(order_id, "order_id"):
+            reason = id_problem(order_id, "order_id")
         elif customer_id is None:
             reason = "missing customer_id"
+        elif id_problem(customer_id, "customer_id"):
+            reason = id_problem(customer_id, "customer_id")
         elif _blank(r.order_date):
             reason = "missing order_date"
         elif order_date is None:
@@ -264,7 +326,7 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date) -> list[Cl
         # the date as its trimmed text, status trimmed and lower-cased (as the
         # contract reads status for exclusion), line id trimmed.
         return (c.order_id, c.customer_id, c.source.order_date.strip(), c.amount, status_of(c),
-                c.margin, normalize_order_id(c.source.line_id))
+                c.margin, _trimmed(c.source.line_id))
 
     for c in out:
         if c.row_status != "rejected" and status_of(c) in excluded:
@@ -275,7 +337,7 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date) -> list[Cl
     versions = defaultdict(set)
     for c in out:
         if c.row_status == "" and not _blank(c.source.line_id):
-            versions[(c.order_id, normalize_order_id(c.source.line_id))].add(content_of(c))
+            versions[(c.order_id, _trimmed(c.source.line_id))].add(content_of(c))
     conflicting_orders = {order_id for (order_id, _), contents in versions.items() if len(contents) > 1}
     for c in out:
         if c.row_status == "" and c.order_id in conflicting_orders:
@@ -384,7 +446,8 @@ def compute(rows: list[SourceRow], settings: Settings, *, known_customers: list[
             today: dt.date | None = None) -> OracleResult:
     s = settings
     today = today or dt.date.today()
-    classified = classify_rows(rows, s, today)
+    classified = classify_rows(rows, s, today, known_customers)
+    canonical = canonical_spellings(rows, known_customers)
     netted = net_orders(classified)
 
     # As-of date: the var, or the latest valid order date in the data.
@@ -426,8 +489,8 @@ def compute(rows: list[SourceRow], settings: Settings, *, known_customers: list[
         customers[cid] = c
 
     for raw in known_customers or []:
-        cid = normalize_customer_id(raw, s.customer_id_case_sensitive)
-        if cid is not None and cid not in customers:
+        cid = normalize_customer_id(raw, s.customer_id_case_sensitive, canonical)
+        if cid is not None and id_problem(cid, "customer_id") is None and cid not in customers:
             customers[cid] = CustomerResult(customer_id=cid, as_of_date=as_of)
 
     thresholds = resolve_thresholds(s, customers, as_of)
