@@ -110,9 +110,24 @@ def load_postgres(output: dict, schema: str, tables: dict) -> None:
         with connection, connection.cursor() as cursor:
             cursor.execute(f'create schema if not exists "{schema}"')
             for table_name, (header, rows) in tables.items():
-                cursor.execute(f'drop table if exists "{schema}"."{table_name}"')
-                columns = ", ".join(f'"{name}" text' for name in header)
-                cursor.execute(f'create table "{schema}"."{table_name}" ({columns})')
+                # A daily reload: the project's staging views depend on the table, and a drop would fail
+                # (or take them along). The same columns are emptied and refilled in this transaction
+                # instead; other columns replace the table and the views on it, which the next dbt run
+                # creates again.
+                cursor.execute(
+                    "select column_name, data_type from information_schema.columns"
+                    " where table_schema = %s and table_name = %s order by ordinal_position",
+                    (schema, table_name))
+                existing = cursor.fetchall()
+                if existing == [(name, "text") for name in header]:
+                    cursor.execute(f'truncate table "{schema}"."{table_name}"')
+                else:
+                    if existing:
+                        print(f"load_raw_tables: {schema}.{table_name} gets other columns; the views on it are"
+                              " dropped with it and come back with the next dbt run", file=sys.stderr)
+                    cursor.execute(f'drop table if exists "{schema}"."{table_name}" cascade')
+                    columns = ", ".join(f'"{name}" text' for name in header)
+                    cursor.execute(f'create table "{schema}"."{table_name}" ({columns})')
                 # COPY's CSV format reads an unquoted empty field as NULL and a quoted one as ''.
                 buffer = io.StringIO()
                 writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")

@@ -129,6 +129,7 @@
     {{ return({
         'export_folder': rfm_lifecycle.rfm_path_var('export_folder'),
         'export_due_within_days': rfm_lifecycle.rfm_int_var('export_due_within_days', 0, 36500),
+        'export_csv_dialect': rfm_lifecycle.rfm_choice_var('export_csv_dialect', ['standard', 'excel']),
     }) }}
 {% endmacro %}
 
@@ -188,3 +189,38 @@
     {{ return((literals | join(', ')) or "'(none)'") }}
 {% endmacro %}
 
+
+{% macro rfm_format_settings(entity) %}
+    {#-
+        How the entity's input writes its values (orders_format / customers_format): each key a
+        value or 'auto' (detected from the input, see macros/sources/input_formats.sql).
+    -#}
+    {%- set name = entity ~ '_format' -%}
+    {%- set choices = {
+        'delimiter': ['auto', ',', ';', 'tab', '|'],
+        'encoding': ['auto', 'utf-8', 'windows-1252', 'cp1252', 'latin-1', 'iso-8859-1', 'iso-8859-15', 'utf-16'],
+        'decimal_separator': ['auto', '.', ','],
+        'thousands_separator': ['auto', 'none', '.', ',', 'space'],
+        'date_format': ['auto', 'yyyy-mm-dd', 'dd-mm-yyyy', 'dd/mm/yyyy', 'dd.mm.yyyy', 'mm/dd/yyyy', 'mm-dd-yyyy'],
+    } -%}
+    {%- set raw = var(name, none) -%}
+    {%- if raw is none -%}
+        {%- set raw = {} -%}
+    {%- elif raw is not mapping -%}
+        {%- set raw = rfm_lifecycle.rfm_var_error(name, raw,
+            "a mapping of " ~ choices.keys() | join(', ') ~ " to a value or auto", {}) -%}
+    {%- endif -%}
+    {%- set settings = {} -%}
+    {%- for key in raw if key not in choices -%}
+        {%- do rfm_lifecycle.rfm_var_error(name, key, "keys among " ~ choices.keys() | join(', ')) -%}
+    {%- endfor -%}
+    {%- for key, allowed in choices.items() -%}
+        {%- set value = raw.get(key, 'auto') -%}
+        {%- set text = 'tab' if value == '\t' else ((value | string) | lower if value is string else value) -%}
+        {%- if text not in allowed -%}
+            {%- set text = rfm_lifecycle.rfm_var_error(name ~ '.' ~ key, value, "one of " ~ allowed | join(' ') , 'auto') -%}
+        {%- endif -%}
+        {%- do settings.update({key: text}) -%}
+    {%- endfor -%}
+    {{ return(settings) }}
+{% endmacro %}

@@ -87,26 +87,75 @@
         {%- set rows_query = "select " ~ columns | join(', ') ~ " from " ~ contacts_relation
             ~ " where export_file = " ~ rfm_lifecycle.rfm_sql_string(export_file)
             ~ " order by customer_id" -%}
-        {%- for file_format in ['csv', 'parquet'] -%}
-            {%- do run_query(rfm_lifecycle.rfm_duckdb_copy_statement(rows_query, base ~ export_file ~ '.' ~ file_format, file_format)) -%}
-        {%- endfor -%}
+        {%- do rfm_lifecycle.rfm_duckdb_write_csv(rows_query, base ~ export_file ~ '.csv') -%}
+        {%- do run_query(rfm_lifecycle.rfm_duckdb_copy_statement(rows_query, base ~ export_file ~ '.parquet', 'parquet')) -%}
     {%- endfor -%}
     {#- Last, so a tool that waits for the manifest finds every file it lists already in place. -#}
     {%- set manifest_query = "select " ~ rfm_lifecycle.rfm_export_manifest_columns() | join(', ')
         ~ " from " ~ files_relation ~ " order by export_file" -%}
-    {%- do run_query(rfm_lifecycle.rfm_duckdb_copy_statement(manifest_query, base ~ 'manifest.csv', 'csv')) -%}
+    {%- do rfm_lifecycle.rfm_duckdb_write_csv(manifest_query, base ~ 'manifest.csv') -%}
     {{ return('') }}
 {% endmacro %}
 
 
-{% macro rfm_duckdb_copy_statement(query, path, file_format) %}
+{% macro rfm_csv_formula_characters() %}
+    {#- A cell starting with one of these runs as a formula in Excel and other spreadsheets (OWASP, CSV injection). -#}
+    {{ return(['=', '+', '-', '@', '\t', '\r']) }}
+{% endmacro %}
+
+
+{% macro rfm_duckdb_write_csv(query, path) %}
+    {#-
+        Every CSV file the project writes goes through here. A text cell that
+        starts with = + - @, a tab or a carriage return gets a leading ' (OWASP's
+        advice for CSV injection: the spreadsheet shows the text instead of
+        running it); numbers and dates are written as they are, so -12.50 stays
+        a number. export_csv_dialect excel writes what Excel opens without an
+        import dialog on a Dutch or German machine: `;` between fields, a
+        decimal comma, UTF-8 with a byte order mark (the plugin adds it).
+    -#}
+    {%- set dialect = rfm_lifecycle.rfm_export_settings().export_csv_dialect -%}
+    {%- set starts = [] -%}
+    {%- for character in rfm_lifecycle.rfm_csv_formula_characters() -%}
+        {%- do starts.append(rfm_lifecycle.rfm_sql_string(character)) -%}
+    {%- endfor -%}
+    {%- set columns = [] -%}
+    {%- for row in run_query("describe " ~ query).rows -%}
+        {%- set name = adapter.quote(row[0]) -%}
+        {%- set type = row[1] | upper -%}
+        {%- if type == 'VARCHAR' -%}
+            {%- do columns.append("case when left(" ~ name ~ ", 1) in (" ~ starts | join(', ') ~ ") then '''' || "
+                ~ name ~ " else " ~ name ~ " end as " ~ name) -%}
+        {%- elif dialect == 'excel' and (type.startswith('DECIMAL') or type in ['DOUBLE', 'FLOAT', 'REAL']) -%}
+            {%- do columns.append("replace(cast(" ~ name ~ " as varchar), '.', ',') as " ~ name) -%}
+        {%- else -%}
+            {%- do columns.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set safe_query = "select " ~ columns | join(', ') ~ " from (" ~ query ~ ") as rows_to_write" -%}
+    {%- do run_query(rfm_lifecycle.rfm_duckdb_copy_statement(safe_query, path, 'csv', ';' if dialect == 'excel' else ',')) -%}
+    {%- if dialect == 'excel' -%}
+        {%- if run_query("select count(*) from duckdb_functions() where function_name = 'rfm_add_byte_order_mark'"
+            ).columns[0].values()[0] == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "rfm_lifecycle: export_csv_dialect excel writes a UTF-8 byte order mark through the dbt-duckdb plugin"
+                ~ " plugins/rfm_files.py, which this profile does not load. Load it (see profiles.yml), or set"
+                ~ " export_csv_dialect: standard.") }}
+        {%- endif -%}
+        {%- do run_query("select rfm_add_byte_order_mark(" ~ rfm_lifecycle.rfm_sql_string(path) ~ ")") -%}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro rfm_duckdb_copy_statement(query, path, file_format, delimiter=',') %}
     {#-
         USE_TMP_FILE makes DuckDB write tmp_<name> in the same folder and
         rename it over <name> when complete: an atomic replace on one file
         system. Dates as YYYY-MM-DD, an empty field for null.
     -#}
     {%- if file_format == 'csv' -%}
-        {%- set options = "format csv, header true, delimiter ',', quote '\"', escape '\"', nullstr '',"
+        {%- set options = "format csv, header true, delimiter " ~ rfm_lifecycle.rfm_sql_string(delimiter)
+            ~ ", quote '\"', escape '\"', nullstr '',"
             ~ " dateformat '%Y-%m-%d', use_tmp_file true" -%}
     {%- else -%}
         {%- set options = "format parquet, compression snappy, use_tmp_file true" -%}

@@ -9,6 +9,8 @@
     optional=rfm_lifecycle.rfm_order_columns('optional'),
 ) -%}
 {%- set source_columns = rfm_lifecycle.rfm_source_order_columns() -%}
+{#- Decimal and thousands separators and the date format: configured or detected (input_formats). -#}
+{%- set formats = rfm_lifecycle.rfm_value_formats('orders', orders_relation, columns) -%}
 {#- A timestamp typed with a zone is written as text in orders_time_zone, never in the machine's zone. -#}
 {%- set zoned_columns = rfm_lifecycle.rfm_zoned_timestamp_columns(orders_relation) -%}
 {%- set time_zone = rfm_lifecycle.rfm_input_settings().time_zone -%}
@@ -58,6 +60,19 @@ trimmed as (
 
 ),
 
+localized as (
+
+    -- Amounts and dates in the plain contract's form (1234.50, 2024-03-05); unchanged when the input uses it.
+    select
+        *,
+        {{ rfm_lifecycle.rfm_localized_date_text('order_date_text', formats) }} as order_date_iso_text,
+        {{ rfm_lifecycle.rfm_localized_amount('amount_text', formats) }} as amount_plain_text,
+        {{ rfm_lifecycle.rfm_localized_amount('margin_text', formats) }} as margin_plain_text
+
+    from trimmed
+
+),
+
 cleaned as (
 
     select
@@ -68,15 +83,15 @@ cleaned as (
         {{ rfm_lifecycle.rfm_cleaned_id('order_id_text') }} as order_id,
         {{ rfm_lifecycle.rfm_cleaned_id('customer_id_text') }} as customer_id,
         order_date_text,
-        {{ rfm_lifecycle.rfm_try_cast_date('order_date_text') }} as order_date,
+        {{ rfm_lifecycle.rfm_try_cast_date('order_date_iso_text') }} as order_date,
         amount_text is not null as has_amount_text,
-        {{ rfm_lifecycle.rfm_try_cast_amount('amount_text') }} as amount,
+        {{ rfm_lifecycle.rfm_try_cast_amount('amount_plain_text') }} as amount,
         lower(status_text) as status,
         margin_text is not null as has_margin_text,
-        {{ rfm_lifecycle.rfm_try_cast_amount('margin_text') }} as margin,
+        {{ rfm_lifecycle.rfm_try_cast_amount('margin_plain_text') }} as margin,
         line_id
 
-    from trimmed
+    from localized
 
 )
 

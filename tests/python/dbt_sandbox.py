@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
-PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "macros", "models", "seeds", "tests", "analyses"]
+PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "macros", "models", "seeds", "tests", "analyses", "plugins"]
 
 
 class Sandbox:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from project_support import DEMO_ORDERS, PROJECT_DIR, query, run_dbt
+from project_support import DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR, query, run_dbt
 
 # Seeds and models without the data tests: the tests run once, in the demo build.
 BUILD_MODELS = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
@@ -88,6 +88,8 @@ def test_mapped_columns_and_parquet_glob_give_the_same_segments(tmp_path: Path, 
         {
             "orders_path": str(export_dir / "part*.parquet"),
             "orders_columns": renamed,
+            # your own orders_path leaves the demo's customers out (customers_path auto): name them
+            "customers_path": str(DEMO_CUSTOMERS),
         },
     )
     columns = "customer_id, lifecycle_segment, r_score, f_score, m_score, monetary, next_transition_date"

@@ -117,6 +117,9 @@ def test_ids_match_case_insensitively_under_one_canonical_spelling(hostile):
     # amounts: rounding half away from zero, scientific notation, padding, the largest value
     assert customers["C303"]["lifetime_revenue"] == Decimal("0.01") + 1000 + Decimal("12.50")
     assert customers["C301"]["lifetime_revenue"] == Decimal("9999999999999999.99")
+    # 1,000.00 in a file of decimal points: the comma groups thousands (orders_format detected it); the one
+    # 12,50 in it is rejected as unparseable, never read as 1250
+    assert customers["C310"]["lifetime_revenue"] == Decimal("1000.00")
     # lines without a line id are summed; an exact duplicate is not
     assert customers["C400"]["lifetime_revenue"] == Decimal("32.00")
     assert customers["C400"]["lifetime_orders"] == 2
@@ -142,7 +145,6 @@ MALFORMED = [
     ("unbalanced_quote.csv", ["could not be split into columns", "line 3"]),
     ("too_many_fields.csv", ["1 malformed line(s)", "line 3 (too many columns)", "O2,C2,2024-01-02,12,50"]),
     ("too_few_fields.csv", ["1 malformed line(s)", "line 3 (missing columns)", "O2,C2"]),
-    ("not_utf8.csv", ["not utf-8 encoded"]),
 ]
 
 
@@ -173,6 +175,23 @@ def test_malformed_file_stops_before_any_sql_with_one_clear_message(previous_bui
     # stopped at the start: staging failed, nothing downstream ran, the previous marts are intact
     assert "stg_orders" in result.messages
     assert marts_now(h) == before
+
+
+def test_a_file_that_is_not_utf8_is_read_as_windows_1252_unless_told_otherwise(previous_build):
+    """Bytes that are no UTF-8 make the file a Windows-1252 export (read through a UTF-8 copy); a file said to
+    be UTF-8 that is not stops before any SQL with the reader's message, the marts untouched."""
+    h = previous_build
+    before = marts_now(h)
+    path = str(FIXTURES / "malformed" / "not_utf8.csv")
+    vars = {"orders_path": path, "as_of_date": None}
+    result = h.build({**vars, "orders_format": {"encoding": "utf-8"}}, select=["stg_orders"], resource="run")
+    assert not result.success
+    assert "not utf-8 encoded" in result.messages and "stg_orders" in result.messages
+    assert marts_now(h) == before
+    result = h.build(vars, select=["+int_orders_netted", "input_formats"], resource="run")
+    assert result.success, result.messages
+    assert sorted(r["customer_id"] for r in h.table("int_orders_netted")) == ["C1", "\u00ff\u00feC2"]
+    assert {r["setting_name"]: r["value_in_force"] for r in h.table("input_formats")}["encoding"] == "windows-1252"
 
 
 def test_reordered_upper_case_and_extra_columns_are_read(previous_build):

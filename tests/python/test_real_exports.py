@@ -5,11 +5,24 @@ One harness, parsed once; each case runs only the models up to the classificatio
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import pytest
 
-from dbt_harness import RUN_STATS, DbtHarness
+from dbt_harness import PROJECT_DIR, RUN_STATS, DbtHarness
+
+EXPORTS = PROJECT_DIR / "tests" / "python" / "fixtures" / "exports"
+# What a user sets for a Dutch export: the column mapping and the statuses to exclude, nothing else.
+DUTCH = {
+    "orders_columns": {"order_id": "Ordernummer", "customer_id": "Klantnummer", "order_date": "Besteldatum",
+                       "amount": "Totaal incl. btw", "status": "Status", "margin": None, "line_id": None},
+    "excluded_statuses": ["geannuleerd", "testbestelling"],
+}
+PLAIN = {"orders_columns": {"margin": None, "line_id": None}}
+# The marts a CRM, BI tool or campaign reads; equal inputs must give them equal, row for row.
+COMPARED_MARTS = ["customer_segments", "segment_summary", "rf_matrix", "rfm_score_ranges", "lifecycle_thresholds",
+                  "orders_accounting"]
 
 AS_OF = {"as_of_date": "2024-06-30", "max_order_date": "2025-12-31", "customers_path": None}
 
@@ -17,8 +30,80 @@ AS_OF = {"as_of_date": "2024-06-30", "max_order_date": "2025-12-31", "customers_
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
     h = DbtHarness(tmp_path_factory.mktemp("real_exports"), base_vars=AS_OF)
-    h.parse()
+    h.seed()  # the segment rules and action paths the marts read
     return h
+
+
+def marts_of(h: DbtHarness, vars: dict) -> dict:
+    result = h.build(vars, select=[f"+{mart}" for mart in COMPARED_MARTS] + ["input_formats"], resource="run")
+    RUN_STATS["real exports: files built"] += 1
+    assert result.success, result.messages
+    return {mart: sorted(h.query(f"select * from {mart}")[1], key=repr) for mart in COMPARED_MARTS}
+
+
+def formats_of(h: DbtHarness) -> dict:
+    return {r["setting_name"]: r["value_in_force"] for r in h.table("input_formats") if r["input_name"] == "orders"}
+
+
+@pytest.fixture(scope="module")
+def plain_marts(harness):
+    return marts_of(harness, {"orders_path": str(EXPORTS / "plain_contract.csv"), **PLAIN})
+
+
+# Each export of the same orders, with what the build must find in it.
+SAME_ORDERS = [
+    ("nl_webshop_cp1252.csv", DUTCH, {"encoding": "windows-1252", "delimiter": ";", "excel_sep_line": "none",
+                                      "decimal_separator": ",", "thousands_separator": ".",
+                                      "date_format": "dd-mm-yyyy"}),
+    ("nl_excel_sep_line.csv", DUTCH, {"encoding": "utf-8", "delimiter": ";", "excel_sep_line": ";",
+                                      "decimal_separator": ",", "thousands_separator": ".",
+                                      "date_format": "dd-mm-yyyy"}),
+    ("nl_workbook.xlsx", DUTCH, {"file_kind": "sheet", "decimal_separator": ".", "date_format": "yyyy-mm-dd"}),
+    ("plain_bom_crlf.csv", PLAIN, {"encoding": "utf-8", "byte_order_mark": "yes", "decimal_separator": ".",
+                                   "thousands_separator": "none", "date_format": "yyyy-mm-dd"}),
+]
+
+
+@pytest.mark.parametrize("name,vars,expected_formats", SAME_ORDERS, ids=[case[0] for case in SAME_ORDERS])
+def test_an_export_of_the_same_orders_gives_exactly_the_marts_of_the_plain_contract(
+        harness, plain_marts, name, vars, expected_formats):
+    """A Dutch export (Windows-1252, semicolons, 1.234,50, dd-mm-yyyy and d-m-yyyy, Excel's sep=; line, an .xlsx
+    workbook, Retour as a positive amount) with only the column mapping and the excluded statuses set."""
+    marts = marts_of(harness, {"orders_path": str(EXPORTS / name), **vars})
+    found = formats_of(harness)
+    assert {key: found.get(key) for key in expected_formats} == expected_formats
+    for mart in COMPARED_MARTS:
+        assert marts[mart] == plain_marts[mart], mart
+    # ids as the shop wrote them, leading zeros kept
+    ids = {row[0] for row in harness.query("select customer_id from customer_segments")[1]}
+    assert {"K0042", "K0107", "K0500", "0815"} <= ids
+
+
+def test_a_file_that_reads_two_ways_stops_and_names_the_var(harness):
+    before = harness.query("select * from customer_segments order by customer_id")
+    result = harness.build({"orders_path": str(EXPORTS / "ambiguous_amounts.csv"),
+                            "orders_columns": {"status": None, "margin": None, "line_id": None}},
+                           select=["+customer_segments"], resource="run")
+    RUN_STATS["real exports: files built"] += 1
+    assert not result.success
+    assert "orders_format.decimal_separator" in result.messages, result.messages
+    assert "1.250" in result.messages
+    assert harness.query("select * from customer_segments order by customer_id") == before
+
+
+def test_formula_cells_and_placeholders_meet_their_fate(harness):
+    path = EXPORTS / "formula_cells.csv"
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    classify(harness, {"orders_path": str(path), "orders_columns": {"margin": None, "line_id": None}})
+    rejected = {r["source_order_id"]: "rejected: " + r["rejection_reason"] for r in harness.table("orders_rejected")}
+    orders = {r["order_id"]: r["customer_id"] for r in harness.table("int_orders_netted")}
+    for row in rows:
+        if row["expected_fate"] == "order":
+            # kept verbatim (a float id without its zeros); the CSV writers neutralise such cells, not the marts
+            assert orders[row["order_id"]] == row["customer_id"].removesuffix(".0"), row
+        else:
+            assert rejected[row["order_id"]] == row["expected_fate"], row
 
 
 def classify(h: DbtHarness, vars: dict) -> None:
@@ -68,3 +153,48 @@ def test_parquet_with_float_ids_and_zoned_timestamps(harness, tmp_path):
     classify(harness, {**vars, "orders_time_zone": "Europe/Amsterdam"})
     assert {r["order_id"]: r["order_date"] for r in harness.table("int_orders_netted")} == {
         "5001": dt.date(2024, 3, 6), "5002": dt.date(2024, 3, 6), "5003": dt.date(2024, 3, 7)}
+
+
+@pytest.mark.parametrize("dialect", ["standard", "excel"])
+def test_every_csv_written_neutralises_formula_cells(harness, tmp_path, dialect):
+    """Customer ids such as =HYPERLINK(...), @SUM(...), +316..., -K0042 reach the export files with a leading '
+    (OWASP); numbers stay numbers. The excel dialect: ';', a decimal comma, UTF-8 with a byte order mark."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    result = harness.build({"orders_path": str(EXPORTS / "formula_cells.csv"),
+                            "orders_columns": {"margin": None, "line_id": None},
+                            "export_folder": str(folder), "export_csv_dialect": dialect},
+                           select=["+export_files"], resource="run")
+    RUN_STATS["real exports: files built"] += 1
+    assert result.success, result.messages
+    delimiter = ";" if dialect == "excel" else ","
+    cells = []
+    for path in sorted(folder.glob("*.csv")):
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") == (dialect == "excel"), path.name
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f, delimiter=delimiter))
+        assert rows or path.name != "manifest.csv"
+        cells += [value for row in rows for value in row.values() if value]
+    dangerous = [cell for cell in cells if cell[0] in "=+-@\t\r"]
+    assert not dangerous, dangerous
+    for written in ("'=HYPERLINK(\"http://evil.example\",\"klik\")", "'@SUM(A1:A9)", "'+31612345678", "'-K0042"):
+        assert written in cells, written
+    # the marts keep the ids as they arrived: only the files written for spreadsheets carry the quote
+    ids = {r["customer_id"] for r in harness.table("customer_segments")}
+    assert {"=HYPERLINK(\"http://evil.example\",\"klik\")", "-K0042", "4711"} <= ids
+    monetary = {r["customer_id"]: r["monetary"] for r in harness.table("customer_segments")}
+    assert monetary["4711"] == 10
+    expected = "10,00" if dialect == "excel" else "10.00"
+    assert expected in cells
+
+
+def test_your_own_orders_never_pull_in_the_demo_customers(harness):
+    """customers_path auto: the demo's customers belong to the demo's orders only."""
+    own = {"orders_path": str(EXPORTS / "plain_contract.csv"), "customers_path": "auto"}
+    assert harness.build(own, select=["stg_customers", "int_customers_listed"], resource="run").success
+    assert harness.query("select count(*) from int_customers_listed")[1][0][0] == 0
+    demo = {"orders_path": "data/demo/orders.csv", "customers_path": "auto"}
+    assert (PROJECT_DIR / "data" / "demo" / "customers.csv").exists(), "make demo writes the demo data"
+    assert harness.build(demo, select=["stg_customers", "int_customers_listed"], resource="run").success
+    assert harness.query("select count(*) from int_customers_listed")[1][0][0] > 1000

@@ -57,6 +57,10 @@ CASES = [
     ("refund_statuses", ["retour", "cancelled"], "refund_statuses"),  # also excluded: a row cannot be both
     ("orders_time_zone", "UTC'" + SQL_INJECTION, "orders_time_zone"),
     ("orders_time_zone", ["UTC"], "orders_time_zone"),
+    ("orders_format", {"decimal_separator": "'; drop table x; --"}, "orders_format.decimal_separator"),
+    ("orders_format", {"separator": ";"}, "orders_format"),
+    ("orders_format", "dutch", "orders_format"),
+    ("customers_format", {"encoding": "ebcdic"}, "customers_format.encoding"),
     ("orders_path", "data/x.csv')" + SQL_INJECTION, "orders_path"),
     ("orders_path", "data/x.csv\n; drop", "orders_path"),
     ("customers_path", "data/c.csv' --", "customers_path"),
@@ -89,6 +93,7 @@ AREA_NODES = {
     "rfm_segment_scheme": ["int_segment_rules_validated"],
     "export_due_within_days": ["export_contacts"],
     "export_folder": ["export_contacts"],
+    "export_csv_dialect": ["export_contacts"],
 }
 CASES += [
     ("history_periods", "24 union select 1", "history_periods"),
@@ -98,6 +103,7 @@ CASES += [
     ("rfm_segment_scheme", "classic_rf' --", "rfm_segment_scheme"),
     ("export_due_within_days", "7 or 1=1", "export_due_within_days"),
     ("export_folder", "out'; drop", "export_folder"),
+    ("export_csv_dialect", "excel'; drop table x", "export_csv_dialect"),
     # --vars replaces the whole mapping, so a case gives every entry
     ("auto_fallback_thresholds", {"loyal_min_orders": 5, "new_customer_days": 90, "inactive_days_regular": 180,
                                   "inactive_days_loyal": 90, "lost_days": "365; drop table x"},

@@ -1,0 +1,154 @@
+"""dbt-duckdb plugin: the file reading DuckDB cannot do on its own (issue 13).
+
+Registers three SQL functions on every DuckDB connection dbt opens; the input
+macros (macros/sources/input_relations.sql) call them while a model compiles:
+
+  rfm_file_facts(path)         JSON: the encoding (utf-8, or windows-1252 when a byte
+                               sequence is not UTF-8), whether a UTF-8 byte order mark
+                               starts it, and the delimiter of an Excel `sep=;` first line.
+  rfm_utf8_copy(path, enc)     a UTF-8 copy of a text file written in `enc`
+                               (windows-1252, latin-1, ...); DuckDB's own CSV reader
+                               knows UTF-8 and strict latin-1 only. Returns its path.
+  rfm_sheet_copy(path)         the first sheet of an .xlsx/.xls/.ods workbook as a UTF-8
+                               CSV, every cell as text (python-calamine). Returns its path.
+  rfm_add_byte_order_mark(p)   puts a UTF-8 byte order mark in front of a CSV file the
+                               export wrote (export_csv_dialect: excel), replacing it whole.
+
+Copies go to a folder beside the DuckDB database (`<database>.inputs/`), named after
+the source path, size and modification time, so an unchanged file is converted once.
+Nothing leaves the machine.
+"""
+from __future__ import annotations
+
+import atexit
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+
+CHUNK = 1 << 20
+
+
+def _copy_folder(database: str | None) -> Path:
+    base = Path(database) if database and database != ":memory:" else Path.cwd() / "rfm_lifecycle.duckdb"
+    folder = base.with_name(base.name + ".inputs")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _copy_name(path: str, suffix: str, *extra: str) -> str:
+    stat = os.stat(path)
+    key = "|".join([os.path.abspath(path), str(stat.st_size), str(stat.st_mtime_ns), *extra])
+    return f"{Path(path).stem[:40]}_{hashlib.sha256(key.encode()).hexdigest()[:16]}{suffix}"
+
+
+def file_facts(path: str) -> str:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    encoding = "utf-8"
+    with open(path, "rb") as f:
+        head = f.read(4096)
+        f.seek(0)
+        while chunk := f.read(CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                encoding = "windows-1252"
+                break
+        else:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                encoding = "windows-1252"
+    bom = head.startswith(codecs.BOM_UTF8)
+    text = head[3:] if bom else head
+    first_line = text.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding, errors="replace")
+    sep_line = None
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:
+        sep_line = first_line[4]
+    return json.dumps({"encoding": encoding, "bom": bom, "sep_line": sep_line})
+
+
+def utf8_copy(path: str, encoding: str, folder: Path) -> str:
+    codecs.lookup(encoding)  # an unknown encoding raises here, with its name
+    target = folder / _copy_name(path, ".csv", encoding)
+    if not target.exists():
+        partial = target.with_suffix(".partial")
+        with open(path, encoding=encoding, errors="strict", newline="") as source, \
+                open(partial, "w", encoding="utf-8", newline="") as out:
+            while chunk := source.read(CHUNK):
+                out.write(chunk)
+        partial.replace(target)
+    return str(target)
+
+
+def _cell_text(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        # a number cell: a whole number as one (ids, amounts in cents), else as Python writes it
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def sheet_copy(path: str, folder: Path) -> str:
+    from python_calamine import CalamineWorkbook
+
+    target = folder / _copy_name(path, ".csv", "sheet")
+    if not target.exists():
+        workbook = CalamineWorkbook.from_path(path)
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=True)
+        partial = target.with_suffix(".partial")
+        with open(partial, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            for row in rows:
+                if any(cell not in (None, "") for cell in row):
+                    writer.writerow(["" if (text := _cell_text(cell)) is None else text for cell in row])
+        partial.replace(target)
+    return str(target)
+
+
+def add_byte_order_mark(path: str) -> str:
+    content = Path(path).read_bytes()
+    if not content.startswith(codecs.BOM_UTF8):
+        partial = Path(path).with_name(Path(path).name + ".partial")
+        partial.write_bytes(codecs.BOM_UTF8 + content)
+        partial.replace(path)
+    return path
+
+
+FUNCTIONS = ("rfm_file_facts", "rfm_utf8_copy", "rfm_sheet_copy", "rfm_add_byte_order_mark")
+
+
+def _forget_functions(conn) -> None:
+    """Python functions registered on a connection keep it alive past the interpreter's end (DuckDB's
+    bindings then report leaked objects): remove them while the interpreter still runs."""
+    for name in FUNCTIONS:
+        try:
+            conn.remove_function(name)
+        except Exception:  # noqa: BLE001 (the connection may be closed already)
+            pass
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn):
+        database = getattr(self.creds, "path", None)
+        conn.create_function("rfm_file_facts", file_facts, ["VARCHAR"], "VARCHAR", side_effects=True)
+        conn.create_function("rfm_utf8_copy",
+                             lambda path, encoding: utf8_copy(path, encoding, _copy_folder(database)),
+                             ["VARCHAR", "VARCHAR"], "VARCHAR", side_effects=True)
+        conn.create_function("rfm_sheet_copy", lambda path: sheet_copy(path, _copy_folder(database)),
+                             ["VARCHAR"], "VARCHAR", side_effects=True)
+        conn.create_function("rfm_add_byte_order_mark", add_byte_order_mark, ["VARCHAR"], "VARCHAR",
+                             side_effects=True)
+        atexit.register(_forget_functions, conn)
