@@ -321,6 +321,17 @@ def contacts_due_by_segment(path: Path, schema: str, within_days: int) -> pd.Dat
         )
 
 
+# A text cell starting with one of these runs as a formula when the file is opened in a spreadsheet
+# (OWASP, CSV injection); the export files neutralise the same set (macros/exports/export_files.sql).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def contacts_csv(contacts: pd.DataFrame) -> str:
-    """The contact list as CSV for a CRM or mailing tool: ISO dates, '.' decimals, no index."""
-    return contacts.to_csv(index=False, date_format="%Y-%m-%d")
+    """The contact list as CSV for a CRM or mailing tool: ISO dates, '.' decimals, no index. A text cell
+    that starts like a formula gets a leading ' (numbers stay numbers, -12.50 included)."""
+    safe = contacts.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(
+                lambda value: "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value)
+    return safe.to_csv(index=False, date_format="%Y-%m-%d")
