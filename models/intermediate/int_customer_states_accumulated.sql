@@ -65,11 +65,11 @@ final as (
         last_order_date,
         previous_last_order_date,
         lifetime_orders,
-        lifetime_orders - orders_in_period as previous_lifetime_orders,
         frequency,
-        frequency - window_orders_change as previous_frequency,
         orders_before_tier_window,
         previous_orders_before_tier_window,
+        lifetime_orders - orders_in_period as previous_lifetime_orders,
+        frequency - window_orders_change as previous_frequency,
         refund_records > 0 as has_refunds,
         refund_records - refund_records_in_period > 0 as previous_has_refunds
 
