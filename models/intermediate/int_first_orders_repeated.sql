@@ -1,16 +1,21 @@
 {#-
-    One row per customer with a first order up to the as-of date: how long
-    they have been observed since it, and the days to their second order
-    (0 when two orders fall on the first day, empty without one). The basis
-    of the repeat-purchase curve.
+    One row per customer with an order up to the as-of date: how long they
+    have been observed since their first order, and the days to their second
+    order (0 when two orders fall on the first day, empty without one). The
+    basis of the repeat-purchase curve.
+
+    Two hash aggregations and a join, no sort: the first order day per
+    customer, then the orders on it and the next order day after it. The
+    core build needs it (lifecycle_thresholds shows the curve's knee), so it
+    reads orders directly rather than the per-day history table.
 -#}
 
 with
 
-customer_days as (
+orders as (
 
-    select * from {{ ref('int_customer_days_aggregated') }}
-    where orders > 0
+    select * from {{ ref('int_orders_netted') }}
+    where is_order
 
 ),
 
@@ -20,30 +25,43 @@ as_of as (
 
 ),
 
-order_days_numbered as (
+orders_to_date as (
+
+    select
+        orders.customer_id,
+        orders.order_date
+
+    from orders
+    inner join as_of
+        on orders.order_date <= as_of.as_of_date
+
+),
+
+first_order_dates as (
 
     select
         customer_id,
-        activity_date,
-        orders,
-        -- One row per customer and day, so the date alone orders them.
-        row_number() over (partition by customer_id order by activity_date asc) as order_day_number
+        min(order_date) as first_order_date
 
-    from customer_days
+    from orders_to_date
+    group by customer_id
 
 ),
 
 first_orders as (
 
     select
-        customer_id,
-        max(case when order_day_number = 1 then activity_date end) as first_order_date,
-        max(case when order_day_number = 1 then orders end) as first_day_orders,
-        max(case when order_day_number = 2 then activity_date end) as second_order_day
+        first_order_dates.customer_id,
+        first_order_dates.first_order_date,
+        count(*) filter (where orders_to_date.order_date = first_order_dates.first_order_date) as first_day_orders,
+        min(orders_to_date.order_date) filter (
+            where orders_to_date.order_date > first_order_dates.first_order_date
+        ) as second_order_day
 
-    from order_days_numbered
-    where order_day_number <= 2
-    group by customer_id
+    from first_order_dates
+    inner join orders_to_date
+        on first_order_dates.customer_id = orders_to_date.customer_id
+    group by first_order_dates.customer_id, first_order_dates.first_order_date
 
 ),
 
