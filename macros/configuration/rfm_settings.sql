@@ -34,7 +34,7 @@
 
 {% macro rfm_scoring_settings() %}
     {{ return({
-        'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date'),
+        'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date', relative_days=true),
         'lookback_days': rfm_lifecycle.rfm_int_var('lookback_days', 1, 36500),
         'monetary_measure': rfm_lifecycle.rfm_choice_var('monetary_measure', ['revenue', 'margin']),
         'score_buckets': rfm_lifecycle.rfm_int_var('score_buckets', 2, 100),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import shutil
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -99,6 +100,13 @@ STEP_LABELS = {
 }
 
 
+def link_or_copy(source: Path, destination: Path) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copyfile(source, destination)
+
+
 def available_memory_bytes() -> int:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemAvailable:"):
@@ -127,22 +135,27 @@ def run_size(orders: int, work: Path, verify: bool, skip: set[str], force_pandas
 
     split_folder = work / f"orders_{orders}"
     history_path = str((split_folder / "history.parquet").resolve())
-    all_days_glob = str(split_folder.resolve() / "*.parquet")
+    # The folder a scheduler's orders_path points at: the history first, the last day added later.
+    feed = run_dir / "feed"
+    feed_glob = str(feed.resolve() / "*.parquet")
     steps: dict = {}
 
     split = split_orders(source, split_folder, rules)
     last_day = dt.date.fromisoformat(split["last_day"])
     print(f"split: {split['history_rows']:,} history rows, {split['last_day_rows']:,} rows on the last day "
           f"{last_day}", flush=True)
-    full_vars = dbt_vars(history_path, last_day - dt.timedelta(days=1))
+    subprocess.run(["rm", "-rf", str(feed)], check=True)
+    feed.mkdir()
+    link_or_copy(split_folder / "history.parquet", feed / "history.parquet")
+    feed_vars = dbt_vars(feed_glob)
 
     # The no-op also reports the profile's DuckDB settings, which the floor then uses.
     print("dbt start-up (no-op) ...", flush=True)
-    steps["startup"] = run_dbt_noop(run_dir / "startup.duckdb", noop_target, full_vars, run_dir / "startup.log")
+    steps["startup"] = run_dbt_noop(run_dir / "startup.duckdb", noop_target, feed_vars, run_dir / "startup.log")
     settings = steps["startup"]["settings"]
 
     print("step 1: dbt build (full) ...", flush=True)
-    steps["full"] = run_dbt_build("dbt build (full)", bench_db, full_target, full_vars, run_dir / "full.log")
+    steps["full"] = run_dbt_build("dbt build (full)", bench_db, full_target, feed_vars, run_dir / "full.log")
     spec = {"orders_path": history_path, "rules": rules, "settings": settings}
     if "floor" not in skip:
         print("step 2: floor ...", flush=True)
@@ -160,19 +173,19 @@ def run_size(orders: int, work: Path, verify: bool, skip: set[str], force_pandas
                                           run_dir / "pandas.log")
     comparison = compare_with_baselines(bench_db, floor_db, pandas_result, settings)
 
-    daily_vars = dbt_vars(all_days_glob, last_day)
+    link_or_copy(split_folder / "last_day.parquet", feed / "last_day.parquet")
     if "daily" not in skip:
         print("step 4: dbt build (daily: one more day) ...", flush=True)
-        steps["daily"] = run_dbt_build("dbt build (daily)", bench_db, full_target, daily_vars, run_dir / "daily.log")
+        steps["daily"] = run_dbt_build("dbt build (daily)", bench_db, full_target, feed_vars, run_dir / "daily.log")
     verification = None
     if verify and "daily" not in skip:
         print("verify: dbt build --full-refresh into another file ...", flush=True)
-        steps["verify"] = run_dbt_build("dbt build --full-refresh (verify)", verify_db, verify_target, daily_vars,
+        steps["verify"] = run_dbt_build("dbt build --full-refresh (verify)", verify_db, verify_target, feed_vars,
                                         run_dir / "verify.log", full_refresh=True)
         verification = compare_databases(bench_db, verify_db, settings)
 
     print(f"step 5: dbt build of {FIXED_COST_ROWS} rows (fixed cost) ...", flush=True)
-    sample_vars = dbt_vars(str(sample_orders(split_folder / "history.parquet", run_dir)), last_day - dt.timedelta(days=1))
+    sample_vars = dbt_vars(str(sample_orders(split_folder / "history.parquet", run_dir)))
     steps["fixed"] = run_dbt_build("dbt build (fixed cost)", fixed_db, fixed_target, sample_vars, run_dir / "fixed.log")
     steps["fixed_partial_parse"] = run_dbt_build("dbt build (fixed cost, partial parse)", fixed_db, fixed_target,
                                                  sample_vars, run_dir / "fixed_partial_parse.log")
@@ -186,7 +199,7 @@ def run_size(orders: int, work: Path, verify: bool, skip: set[str], force_pandas
         "dbt_threads": steps["full"]["dbt_threads"],
         "rules": rules,
         "data": {"source": str(source), **generation, **split, "history_path": history_path,
-                 "daily_orders_path": all_days_glob},
+                 "orders_path": feed_glob},
         "steps": {name: {k: v for k, v in step.items() if k != "nodes"} for name, step in steps.items()},
         "dbt_models": {name: step["nodes"] for name, step in steps.items() if "nodes" in step},
         "pandas_skipped": pandas_skipped,
