@@ -21,3 +21,13 @@
         as decimal(18, {{ scale }})
     )
 {%- endmacro %}
+
+
+{% macro rfm_rounded_signed_ratio(numerator, denominator, scale=2) -%}
+    {#- As rfm_rounded_ratio for a whole-number numerator of either sign: rounded half away from zero. -#}
+    case
+        when ({{ numerator }}) < 0
+            then -{{ rfm_lifecycle.rfm_rounded_ratio('-(' ~ numerator ~ ')', denominator, scale) }}
+        else {{ rfm_lifecycle.rfm_rounded_ratio(numerator, denominator, scale) }}
+    end
+{%- endmacro %}
