@@ -1,0 +1,76 @@
+-- Every cohort of customer_cohorts is the customers of customer_segments whose first order falls in its
+-- period: same size, and at its last period (the one holding the as-of date) the same net revenue and the
+-- same customers with two or more orders. new_customer_repeat_shares counts the same customers.
+with
+
+customers as (
+
+    select
+        {{ rfm_lifecycle.rfm_cohort_period_start('first_order_date') }} as cohort_start_date,
+        count(*) as cohort_customers,
+        sum(lifetime_revenue) as lifetime_revenue,
+        sum(case when lifetime_orders >= 2 then 1 else 0 end) as repeat_customers
+    from {{ ref('customer_segments') }}
+    where first_order_date is not null
+    group by {{ rfm_lifecycle.rfm_cohort_period_start('first_order_date') }}
+
+),
+
+last_cells as (
+
+    select
+        cohort_start_date,
+        max(period_number) as period_number
+    from {{ ref('customer_cohorts') }}
+    group by cohort_start_date
+
+),
+
+cohorts as (
+
+    select cells.*
+    from {{ ref('customer_cohorts') }} as cells
+    inner join last_cells
+        on
+            cells.cohort_start_date = last_cells.cohort_start_date
+            and cells.period_number = last_cells.period_number
+
+),
+
+shares as (
+
+    select * from {{ ref('new_customer_repeat_shares') }}
+    where not is_overall
+
+),
+
+compared as (
+
+    select
+        coalesce(customers.cohort_start_date, cohorts.cohort_start_date, shares.cohort_start_date)
+            as cohort_start_date,
+        customers.cohort_customers as expected_customers,
+        cohorts.cohort_customers,
+        shares.cohort_customers as share_customers,
+        customers.lifetime_revenue as expected_revenue,
+        cohorts.cumulative_net_revenue,
+        customers.repeat_customers as expected_repeat_customers,
+        cohorts.repeat_customers,
+        shares.repeat_ever_customers
+    from customers
+    full outer join cohorts
+        on customers.cohort_start_date = cohorts.cohort_start_date
+    full outer join shares
+        on coalesce(customers.cohort_start_date, cohorts.cohort_start_date) = shares.cohort_start_date
+
+)
+
+select * from compared
+where
+    not (
+        coalesce(expected_customers = cohort_customers and expected_customers = share_customers, false)
+        and coalesce(expected_revenue = cumulative_net_revenue, false)
+        and coalesce(
+            expected_repeat_customers = repeat_customers and expected_repeat_customers = repeat_ever_customers, false
+        )
+    )
