@@ -66,9 +66,9 @@ valued as (
     inner join customer_days
         on
             valued_days.customer_id = customer_days.customer_id
-            and customer_days.activity_date <= valued_days.value_date
-            and customer_days.activity_date
-            >= {{ rfm_lifecycle.rfm_add_days('valued_days.value_date', 1 - settings.trailing_revenue_days) }}
+            and valued_days.value_date >= customer_days.activity_date
+            and {{ rfm_lifecycle.rfm_add_days('valued_days.value_date', 1 - settings.trailing_revenue_days) }}
+            <= customer_days.activity_date
     group by valued_days.period_end_date
 
 ),

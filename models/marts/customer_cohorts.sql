@@ -100,8 +100,8 @@ grid as (
 
     select
         cohort_sizes.*,
-        offsets.generated_number - 1 as period_number,
-        as_of.as_of_date
+        as_of.as_of_date,
+        offsets.generated_number - 1 as period_number
 
     from cohort_sizes
     cross join offsets

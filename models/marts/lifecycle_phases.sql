@@ -99,14 +99,13 @@ phase_sizes as (
 
     select
         trends.period_end_date,
-        {%- for phase, action_phases in [
-            ('acquisition', "'acquisition', 'welcome'"),
-            ('development', "'development'"),
-            ('retention', "'retention', 'renewal'"),
-        ] %}
-        sum(case when action_paths.phase in ({{ action_phases }}) then trends.customers else 0 end)
-            as {{ phase }}_customers{{ ',' if not loop.last }}
-        {%- endfor %}
+        sum(
+            case when action_paths.phase in ('acquisition', 'welcome') then trends.customers else 0 end
+        ) as acquisition_customers,
+        sum(case when action_paths.phase = 'development' then trends.customers else 0 end) as development_customers,
+        sum(
+            case when action_paths.phase in ('retention', 'renewal') then trends.customers else 0 end
+        ) as retention_customers
 
     from trends
     inner join action_paths

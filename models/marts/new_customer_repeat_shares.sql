@@ -81,9 +81,17 @@ overall_row as (
 
 all_rows as (
 
-    select * from cohort_rows
+    select
+        *,
+        coalesce(is_overall or window_closed_date <= as_of_date, false) as is_window_closed
+    from cohort_rows
+
     union all
-    select * from overall_row
+
+    select
+        *,
+        true as is_window_closed
+    from overall_row
 
 ),
 
@@ -96,18 +104,18 @@ final as (
         cast(all_rows.cohorts as {{ dbt.type_int() }}) as cohorts,
         cast(all_rows.cohort_customers as {{ dbt.type_int() }}) as cohort_customers,
         cast(all_rows.window_closed_date as date) as window_closed_date,
-        coalesce(all_rows.is_overall or all_rows.window_closed_date <= all_rows.as_of_date, false) as is_window_closed,
+        all_rows.is_window_closed,
         cast(all_rows.repeat_within_window_customers as {{ dbt.type_int() }}) as repeat_within_window_customers,
         case
-            when (all_rows.is_overall or all_rows.window_closed_date <= all_rows.as_of_date)
-                and all_rows.cohort_customers > 0
+            when all_rows.is_window_closed and all_rows.cohort_customers > 0
                 then {{ rfm_lifecycle.rfm_rounded_ratio(
                     'all_rows.repeat_within_window_customers', 'all_rows.cohort_customers', 4) }}
         end as repeat_within_window_share,
         cast(all_rows.repeat_ever_customers as {{ dbt.type_int() }}) as repeat_ever_customers,
         case
             when all_rows.cohort_customers > 0
-                then {{ rfm_lifecycle.rfm_rounded_ratio('all_rows.repeat_ever_customers', 'all_rows.cohort_customers', 4) }}
+                then {{ rfm_lifecycle.rfm_rounded_ratio(
+                    'all_rows.repeat_ever_customers', 'all_rows.cohort_customers', 4) }}
         end as repeat_ever_share,
         thresholds.new_customer_days,
         cast(thresholds.new_customer_days_method as {{ dbt.type_string() }}) as new_customer_days_set_by,

@@ -47,8 +47,6 @@ shares as (
 compared as (
 
     select
-        coalesce(customers.cohort_start_date, cohorts.cohort_start_date, shares.cohort_start_date)
-            as cohort_start_date,
         customers.cohort_customers as expected_customers,
         cohorts.cohort_customers,
         shares.cohort_customers as share_customers,
@@ -56,7 +54,9 @@ compared as (
         cohorts.cumulative_net_revenue,
         customers.repeat_customers as expected_repeat_customers,
         cohorts.repeat_customers,
-        shares.repeat_ever_customers
+        shares.repeat_ever_customers,
+        coalesce(customers.cohort_start_date, cohorts.cohort_start_date, shares.cohort_start_date)
+            as cohort_start_date
     from customers
     full outer join cohorts
         on customers.cohort_start_date = cohorts.cohort_start_date

@@ -97,12 +97,18 @@ where
     or phases.reactivated_customers <> trends.reactivated_customers
     or phases.reactivated_revenue <> trends.reactivated_revenue
     or phases.new_customers <> history.new_customers
+    -- Period 1 has no earlier row: nothing to compare.
     or phases.repeat_customers_kept + coalesce(repeat_departures.customers, 0)
-    <> coalesce(previous_phases.previous_active_repeat_customers, phases.repeat_customers_kept
-        + coalesce(repeat_departures.customers, 0))
+    <> coalesce(
+        previous_phases.previous_active_repeat_customers,
+        phases.repeat_customers_kept + coalesce(repeat_departures.customers, 0)
+    )
     or phases.revenue_at_risk_at_start
     <> coalesce(previous_phases.previous_revenue_at_risk_at_end, phases.revenue_at_risk_at_start)
-    or (phases.period_end_date = last_period.period_end_date and phases.revenue_at_risk_at_end <> at_risk_now.revenue_at_risk)
+    or (
+        phases.period_end_date = last_period.period_end_date
+        and phases.revenue_at_risk_at_end <> at_risk_now.revenue_at_risk
+    )
 
 union all
 
