@@ -1,4 +1,6 @@
 {%- set settings = rfm_lifecycle.rfm_scoring_settings() -%}
+{#- Ephemeral: a CTE of lifecycle_phases, its only reader, so no build pays a node for it. -#}
+{{ config(materialized='ephemeral') }}
 
 {#-
     Revenue at risk over time: per reported period end of segment_history,

@@ -1,6 +1,7 @@
 -- Every cohort of customer_cohorts is the customers of customer_segments whose first order falls in its
 -- period: same size, and at its last period (the one holding the as-of date) the same net revenue and the
--- same customers with two or more orders. new_customer_repeat_shares counts the same customers.
+-- same customers with two or more orders. new_customer_repeat_shares counts the same customers, one row per
+-- cohort, with the new_customer_days of lifecycle_thresholds.
 with
 
 customers as (
@@ -63,9 +64,20 @@ compared as (
     full outer join shares
         on coalesce(customers.cohort_start_date, cohorts.cohort_start_date) = shares.cohort_start_date
 
+),
+
+window_in_force as (
+
+    select cast(threshold_value as {{ dbt.type_int() }}) as new_customer_days
+    from {{ ref('lifecycle_thresholds') }}
+    where threshold_name = 'new_customer_days'
+
 )
 
-select * from compared
+select
+    cohort_start_date,
+    'cohort does not reconcile' as failure
+from compared
 where
     not (
         coalesce(expected_customers = cohort_customers and expected_customers = share_customers, false)
@@ -74,3 +86,21 @@ where
             expected_repeat_customers = repeat_customers and expected_repeat_customers = repeat_ever_customers, false
         )
     )
+
+union all
+
+select
+    cohort_start_date,
+    'more than one row' as failure
+from {{ ref('new_customer_repeat_shares') }}
+group by cohort_start_date
+having count(*) > 1
+
+union all
+
+select
+    shares.cohort_start_date,
+    'another new_customer_days' as failure
+from {{ ref('new_customer_repeat_shares') }} as shares
+cross join window_in_force
+where shares.new_customer_days <> window_in_force.new_customer_days

@@ -112,7 +112,7 @@ where
 
 union all
 
--- Every period of segment_trends has its row.
+-- Every period of segment_trends has its row, and only one.
 select
     trends.period_end_date,
     'period missing' as failure
@@ -120,3 +120,12 @@ from trends
 left join phases
     on trends.period_end_date = phases.period_end_date
 where phases.period_end_date is null
+
+union all
+
+select
+    period_end_date,
+    'more than one row' as failure
+from phases
+group by period_end_date
+having count(*) > 1
