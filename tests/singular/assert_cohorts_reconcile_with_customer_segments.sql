@@ -99,8 +99,8 @@ having count(*) > 1
 union all
 
 select
-    shares.cohort_start_date,
+    repeat_shares.cohort_start_date,
     'another new_customer_days' as failure
-from {{ ref('new_customer_repeat_shares') }} as shares
+from {{ ref('new_customer_repeat_shares') }} as repeat_shares
 cross join window_in_force
-where shares.new_customer_days <> window_in_force.new_customer_days
+where repeat_shares.new_customer_days <> window_in_force.new_customer_days
