@@ -110,7 +110,7 @@ def cohort_triangle(cohorts: pd.DataFrame, value: str, title: str, text_format: 
         x=[int(column) for column in grid.columns], y=labels, text=text, texttemplate="%{text}",
         colorscale="Blues", hoverongaps=False, name=value,
     ))
-    figure.update_yaxes(autorange="reversed", title="cohort")
+    figure.update_yaxes(autorange="reversed", title="cohort", type="category")
     figure.update_xaxes(title=f"{grain}s since acquisition")
     return _layout(figure, title, height=max(420, 22 * len(labels) + 120))
 
@@ -149,6 +149,7 @@ def repeat_share_by_cohort(shares: pd.DataFrame) -> go.Figure:
         figure.add_hline(y=float(overall["repeat_within_window_share"]), line_dash="dash", line_color="#c62828",
                          annotation_text="all closed cohorts, within the window")
     figure.update_yaxes(tickformat=".0%", title="share of the cohort's new customers")
+    figure.update_xaxes(type="category")
     return _layout(figure, f"New-customer repeat share by cohort (window: new_customer_days = {window})")
 
 
