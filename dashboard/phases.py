@@ -203,10 +203,12 @@ def _start(phase: str) -> tuple[PhaseMarts, tuple[str, int, int]] | None:
         st.info("Not built yet: " + ", ".join(f"`{table}`" for table in marts.missing)
                 + f": run `{data.BUILD_COMMAND}`.")
         return None
-    last = marts.phases.iloc[-1] if len(marts.phases) else None
-    as_of = marts.cohorts["as_of_date"].iloc[0] if len(marts.cohorts) else None
-    st.caption(f"As of **{as_of}** · `{path}` · last period {last['period_start_date'] if last is not None else '–'}"
-               f" to {last['period_end_date'] if last is not None else '–'}")
+    if marts.phases.empty or marts.cohorts.empty or marts.repeat_shares.empty:
+        st.info("No customer with an order yet: nothing to show on this page.")
+        return None
+    last = marts.phases.iloc[-1]
+    as_of = marts.cohorts["as_of_date"].iloc[0]
+    st.caption(f"As of **{as_of}** · `{path}` · last period {last['period_start_date']} to {last['period_end_date']}")
     return marts, signature
 
 

@@ -84,7 +84,8 @@ def test_development_page_triangle_and_curves(dashboard_database, monkeypatch, s
         "select cumulative_net_revenue_per_customer from customer_cohorts "
         "where is_complete and cohort_start_date = ? order by period_number", [cohorts[0]])]
     assert curves[0]["y"] == per_customer
-    upgrades = sql("select new_to_regular, regular_to_loyal from lifecycle_phases order by period_end_date desc limit 1")
+    upgrades = sql(
+        "select new_to_regular, regular_to_loyal from lifecycle_phases order by period_end_date desc limit 1")
     assert metric(app, "New → regular, last period") == f"{upgrades[0][0]:,}"
     assert metric(app, "Regular → loyal, last period") == f"{upgrades[0][1]:,}"
 
