@@ -1,5 +1,5 @@
-{#- Ephemeral: a CTE of lifecycle_phases, its only reader, so no build pays a node for it. -#}
-{{ config(materialized='ephemeral') }}
+{#- A view: lifecycle_phases is its only reader, a table would write a copy nobody reads twice. -#}
+{{ config(materialized='view') }}
 {#-
     Per reported period of segment_history: the customers whose first,
     second and third order fell in it (int_customers_acquired), the revenue

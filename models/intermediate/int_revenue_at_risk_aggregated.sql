@@ -1,6 +1,6 @@
 {%- set settings = rfm_lifecycle.rfm_scoring_settings() -%}
-{#- Ephemeral: a CTE of lifecycle_phases, its only reader, so no build pays a node for it. -#}
-{{ config(materialized='ephemeral') }}
+{#- A view: lifecycle_phases is its only reader, a table would write a copy nobody reads twice. -#}
+{{ config(materialized='view') }}
 
 {#-
     Revenue at risk over time: per reported period end of segment_history,

@@ -1,7 +1,8 @@
 -- Every cohort of customer_cohorts is the customers of customer_segments whose first order falls in its
 -- period: same size, and at its last period (the one holding the as-of date) the same net revenue and the
 -- same customers with two or more orders. new_customer_repeat_shares counts the same customers, one row per
--- cohort, with the new_customer_days of lifecycle_thresholds.
+-- cohort, with the new_customer_days of lifecycle_thresholds. And the row rules of the three models, one
+-- test for all (each test is a node in every build of the test suite).
 with
 
 customers as (
@@ -104,3 +105,56 @@ select
 from {{ ref('new_customer_repeat_shares') }} as repeat_shares
 cross join window_in_force
 where repeat_shares.new_customer_days <> window_in_force.new_customer_days
+
+union all
+
+select
+    cohort_start_date,
+    'customer_cohorts: row rule or duplicate cell' as failure
+from {{ ref('customer_cohorts') }}
+where
+    not (
+        ordering_customers <= cohort_customers
+        and repeat_customers <= cohort_customers
+        and (period_number > 0 or ordering_customers = cohort_customers)
+        and period_start_date <= as_of_date
+        and is_complete = (period_end_date <= as_of_date)
+        and repeat_share between 0 and 1
+    )
+    or period_number in (
+        select cells.period_number
+        from {{ ref('customer_cohorts') }} as cells
+        group by cells.cohort_start_date, cells.period_number
+        having count(*) > 1
+    )
+
+union all
+
+select
+    cohort_start_date,
+    'new_customer_repeat_shares: row rule' as failure
+from {{ ref('new_customer_repeat_shares') }}
+where
+    not coalesce(
+        repeat_within_window_customers <= repeat_ever_customers
+        and repeat_ever_customers <= cohort_customers
+        and (cohort_start_date is null) = is_overall
+        and (repeat_within_window_share is null) = (not is_window_closed or cohort_customers = 0)
+        and coalesce(repeat_within_window_share between 0 and 1, true),
+        false
+    )
+
+union all
+
+select
+    cohort_start_date,
+    'int_customers_acquired: row rule' as failure
+from {{ ref('int_customers_acquired') }}
+where
+    not coalesce(
+        cohort_start_date <= first_order_date
+        and coalesce(first_order_date <= second_order_date, third_order_date is null)
+        and coalesce(second_order_date <= third_order_date, true)
+        and coalesce(days_to_second_order >= 0, second_order_date is null),
+        false
+    )
