@@ -162,8 +162,7 @@ final as (
         {{ rfm_lifecycle.rfm_rounded_ratio('repeat_customers', 'cohort_customers', 4) }} as repeat_share,
         cast(net_revenue as decimal(38, 2)) as net_revenue,
         cast(cumulative_net_revenue as decimal(38, 2)) as cumulative_net_revenue,
-        {{ rfm_lifecycle.rfm_rounded_signed_ratio(
-            'cast(cumulative_net_revenue * 100 as ' ~ dbt.type_bigint() ~ ')', 'cohort_customers * 100', 2) }}
+        {{ rfm_lifecycle.rfm_rounded_money_per('cumulative_net_revenue', 'cohort_customers') }}
             as cumulative_net_revenue_per_customer,
         as_of_date
 
