@@ -83,6 +83,7 @@ AREA_NODES = {
     **{name: ["int_history_periods"] for name in
        ("history_period_grain", "history_periods", "repeat_curve_bucket_days", "repeat_curve_buckets",
         "repeat_curve_knee_drop")},
+    "cohort_grain": ["int_customers_acquired"],
     "calibration_shift_days": ["threshold_sensitivity"],
     "rfm_segment_scheme": ["int_segment_rules_validated"],
     "export_due_within_days": ["export_contacts"],
@@ -92,6 +93,7 @@ CASES += [
     ("history_periods", "24 union select 1", "history_periods"),
     ("history_period_grain", "quarter", "history_period_grain"),
     ("repeat_curve_knee_drop", "1.5", "repeat_curve_knee_drop"),
+    ("cohort_grain", "month' --", "cohort_grain"),
     ("calibration_shift_days", ["7", "x"], "calibration_shift_days"),
     ("rfm_segment_scheme", "classic_rf' --", "rfm_segment_scheme"),
     ("export_due_within_days", "7 or 1=1", "export_due_within_days"),
