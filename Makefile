@@ -43,8 +43,13 @@ browser-deps:
 		echo "Installing chromium and chromium-driver (Debian)..." >&2; \
 		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# Two workers (pytest-xdist), one test file per worker at a time: a file's tests share
+# their module fixtures, and the engine comparison (the longest file, the only one on
+# PostgreSQL) starts first (tests/python/conftest.py). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 2
 test: setup demo browser-deps java-deps lint build
-	$(SPARK_ENV) scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python -q
+	$(SPARK_ENV) scripts/with_test_postgres.sh $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile \
+		tests/python
 
 clean:
 	rm -rf target logs $(VENV) data/demo rfm_lifecycle.duckdb
@@ -66,8 +71,11 @@ export: setup demo
 # --- Dashboard, docs site, freshness, daily run (issue 6) --------------------
 # The dashboard listens on 127.0.0.1 only; change the port with DASHBOARD_PORT.
 DASHBOARD_PORT ?= 8501
-# Day a `make daily` run scores: yesterday (UTC) unless given, e.g. AS_OF_DATE=2025-06-30.
-AS_OF_DATE ?= $(shell date -u -d yesterday +%Y-%m-%d)
+# Day a `make daily` run scores: yesterday (UTC, resolved by dbt when the run starts) unless
+# given, e.g. AS_OF_DATE=2025-06-30. The same --vars on every step and every day keep dbt's
+# partial parse (target/partial_parse.msgpack): a changed --vars re-parses the whole project.
+AS_OF_DATE ?= yesterday
+DAILY_VARS = --vars '{as_of_date: "$(AS_OF_DATE)"}'
 
 .PHONY: dashboard docs freshness daily
 
@@ -85,9 +93,9 @@ freshness: setup demo
 	$(BIN)/dbt source freshness
 
 daily: setup
-	$(BIN)/dbt source freshness
-	$(BIN)/dbt build --quiet --vars '{as_of_date: "$(AS_OF_DATE)"}'
-	$(BIN)/dbt docs generate --static --quiet --vars '{as_of_date: "$(AS_OF_DATE)"}'
+	$(BIN)/dbt source freshness $(DAILY_VARS)
+	$(BIN)/dbt build --quiet $(DAILY_VARS)
+	$(BIN)/dbt docs generate --static --quiet $(DAILY_VARS)
 
 # --- Other engines and use as a package (docs/engines.md) -----------------
 # Spark 3.5 needs Java 17: Debian's (JAVA_HOME points at it) when installed,

@@ -26,6 +26,9 @@ MARTS = [
     "segment_transitions",
     "segment_trends",
     "repeat_purchase_curve",
+    "customer_cohorts",
+    "new_customer_repeat_shares",
+    "lifecycle_phases",
     "export_contacts",
     "export_files",
 ]

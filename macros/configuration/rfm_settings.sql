@@ -10,6 +10,7 @@
       scoring      as-of date, look-back window, monetary measure, scores
       thresholds   the lifecycle thresholds, inactivity mode, auto percentiles
       history      segment_history periods and the repeat-purchase curve
+      cohorts      acquisition cohorts (customer_cohorts, new_customer_repeat_shares)
       calibration  the shifts analyses/threshold_sensitivity.sql tries
       schemes      the RFM segment scheme in force
       exports      export folder and the due-today window
@@ -40,7 +41,7 @@
 
 {% macro rfm_scoring_settings() %}
     {{ return({
-        'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date'),
+        'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date', relative_days=true),
         'lookback_days': rfm_lifecycle.rfm_int_var('lookback_days', 1, 36500),
         'monetary_measure': rfm_lifecycle.rfm_choice_var('monetary_measure', ['revenue', 'margin']),
         'score_buckets': rfm_lifecycle.rfm_int_var('score_buckets', 2, 100),
@@ -105,6 +106,29 @@
         'repeat_curve_buckets': rfm_lifecycle.rfm_int_var('repeat_curve_buckets', 1, 1000),
         'repeat_curve_knee_drop': rfm_lifecycle.rfm_decimal_var('repeat_curve_knee_drop', 0.01, 0.99, 3),
     }) }}
+{% endmacro %}
+
+
+{% macro rfm_cohort_settings() %}
+    {#-
+        Acquisition cohorts (docs/cohorts.md). max_periods bounds the periods
+        since acquisition any cohort can reach: from min_order_date (no order
+        is older) to the later of max_order_date and as_of_date (no as-of date
+        is later), so the grid of cells is generated without reading data.
+    -#}
+    {%- set grain = rfm_lifecycle.rfm_choice_var('cohort_grain', ['month', 'week', 'quarter']) -%}
+    {%- set input = rfm_lifecycle.rfm_input_settings() -%}
+    {%- set as_of_date = rfm_lifecycle.rfm_scoring_settings().as_of_date -%}
+    {%- set last_date = [input.max_order_date, as_of_date or input.max_order_date] | max -%}
+    {%- set first = modules.datetime.datetime.strptime(input.min_order_date, '%Y-%m-%d') -%}
+    {%- set last = modules.datetime.datetime.strptime(last_date, '%Y-%m-%d') -%}
+    {%- set months = (last.year - first.year) * 12 + last.month - first.month -%}
+    {%- set max_periods = {
+        'month': months + 1,
+        'quarter': (months // 3) + 2,
+        'week': ((last - first).days // 7) + 2,
+    }[grain] -%}
+    {{ return({'cohort_grain': grain, 'max_periods': [max_periods, 1] | max}) }}
 {% endmacro %}
 
 

@@ -32,19 +32,28 @@
 {% endmacro %}
 
 
-{% macro rfm_date_var(name, value=none, use_var=true) %}
-    {#- Returns 'YYYY-MM-DD' or none. YAML may already hand over a date. -#}
+{% macro rfm_date_var(name, value=none, use_var=true, relative_days=false) %}
+    {#- Returns 'YYYY-MM-DD' or none. YAML may already hand over a date. With relative_days,
+        'today' and 'yesterday' are the run's day and the day before it (UTC, from
+        run_started_at): a scheduled run keeps the same vars every day, so dbt keeps its
+        partial parse, and the day is still fixed when the run starts. -#}
     {%- set raw = var(name, none) if use_var else value -%}
     {%- if raw is none or (raw is string and raw | trim == '') -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set days_back = {'today': 0, 'yesterday': 1} -%}
+    {%- if relative_days and raw is string and raw | trim | lower in days_back -%}
+        {%- set day = run_started_at - modules.datetime.timedelta(days=days_back[raw | trim | lower]) -%}
+        {{ return(day.strftime('%Y-%m-%d')) }}
+    {%- endif -%}
+    {%- set expected = "a date written YYYY-MM-DD" ~ (", 'today' or 'yesterday'" if relative_days else "") -%}
     {%- if raw is not string and not (raw.year is defined and raw.month is defined) -%}
-        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a date written YYYY-MM-DD", none)) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, none)) }}
     {%- endif -%}
     {%- set text = (raw | string) | trim -%}
     {%- set match = modules.re.fullmatch('([0-9]{4})-([0-9]{2})-([0-9]{2})', text) -%}
     {%- if not match -%}
-        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a date written YYYY-MM-DD", none)) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, none)) }}
     {%- endif -%}
     {%- set year = match.group(1) | int -%}
     {%- set month = match.group(2) | int -%}
@@ -52,7 +61,7 @@
     {%- set is_leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
     {%- set month_days = [31, 29 if is_leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
     {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > month_days[month - 1] -%}
-        {{ return(rfm_lifecycle.rfm_var_error(name, raw, "a calendar date written YYYY-MM-DD", none)) }}
+        {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected | replace('a date', 'a calendar date', 1), none)) }}
     {%- endif -%}
     {{ return(text) }}
 {% endmacro %}

@@ -44,3 +44,17 @@
 {% macro spark__rfm_add_days(date_expression, days) -%}
     date_add({{ date_expression }}, cast({{ days }} as int))
 {%- endmacro %}
+
+
+{% macro rfm_add_months(date_expression, months) -%}
+    {#- Calendar months; a day past the end of the month lands on its last day. -#}
+    {{ return(adapter.dispatch('rfm_add_months', 'rfm_lifecycle')(date_expression, months)) }}
+{%- endmacro %}
+
+{% macro default__rfm_add_months(date_expression, months) -%}
+    cast({{ dbt.dateadd('month', months, date_expression) }} as date)
+{%- endmacro %}
+
+{% macro spark__rfm_add_months(date_expression, months) -%}
+    add_months({{ date_expression }}, cast({{ months }} as int))
+{%- endmacro %}

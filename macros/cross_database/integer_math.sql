@@ -21,3 +21,23 @@
         as decimal(18, {{ scale }})
     )
 {%- endmacro %}
+
+
+{% macro rfm_rounded_money_per(amount, denominator) -%}
+    {#-
+        A money amount of either sign over a whole number > 0, rounded half
+        away from zero to cents, as decimal(38, 2). Worked in whole cents: the
+        factor 2 is the only growth, so an amount up to the largest accepted
+        (decimal(18, 2)) stays within a bigint.
+    -#}
+    {%- set cents = 'cast((' ~ amount ~ ') * 100 as ' ~ dbt.type_bigint() ~ ')' -%}
+    cast(
+        cast(
+            case
+                when {{ cents }} < 0
+                    then -floor((2 * -{{ cents }} + ({{ denominator }})) / (2 * ({{ denominator }})))
+                else floor((2 * {{ cents }} + ({{ denominator }})) / (2 * ({{ denominator }})))
+            end as decimal(38, 0)
+        ) * 0.01 as decimal(38, 2)
+    )
+{%- endmacro %}

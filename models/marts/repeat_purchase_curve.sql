@@ -6,7 +6,7 @@
     When do first-time buyers come back? For every customer with a first
     order up to the as-of date, the days from the first to the second order
     (0 when two orders fall on the first day), in buckets of
-    repeat_curve_bucket_days days:
+    repeat_curve_bucket_days days (counted in int_repeat_buckets_counted):
       customers_at_risk        no second order before the bucket, and observed
                                (first order far enough before the as-of date)
                                through the bucket's first day
@@ -24,143 +24,15 @@
 
 with
 
-customer_days as (
+buckets_counted as (
 
-    select * from {{ ref('int_customer_days_aggregated') }}
-    where orders > 0
+    select * from {{ ref('int_repeat_buckets_counted') }}
 
 ),
 
 as_of as (
 
     select * from {{ ref('int_as_of_dates_resolved') }}
-
-),
-
-order_days_numbered as (
-
-    select
-        customer_id,
-        activity_date,
-        orders,
-        -- One row per customer and day, so the date alone orders them.
-        row_number() over (partition by customer_id order by activity_date asc) as order_day_number
-
-    from customer_days
-
-),
-
-first_orders as (
-
-    select
-        customer_id,
-        max(case when order_day_number = 1 then activity_date end) as first_order_date,
-        max(case when order_day_number = 1 then orders end) as first_day_orders,
-        max(case when order_day_number = 2 then activity_date end) as second_order_day
-
-    from order_days_numbered
-    where order_day_number <= 2
-    group by customer_id
-
-),
-
-customers_observed as (
-
-    select
-        first_orders.customer_id,
-        {{ rfm_lifecycle.rfm_days_between('first_orders.first_order_date', 'as_of.as_of_date') }} as days_observed,
-        case
-            when first_orders.first_day_orders >= 2 then 0
-            else {{ rfm_lifecycle.rfm_days_between('first_orders.first_order_date', 'first_orders.second_order_day') }}
-        end as days_to_second_order
-
-    from first_orders
-    cross join as_of
-
-),
-
-risk_ends as (
-
-    -- A customer is at risk up to the bucket of their second order, or of the as-of date without one.
-    select
-        floor(coalesce(days_to_second_order, days_observed) / {{ width }}) as last_bucket_at_risk,
-        count(*) as customers
-
-    from customers_observed
-    group by floor(coalesce(days_to_second_order, days_observed) / {{ width }})
-
-),
-
-second_orders as (
-
-    select
-        floor(days_to_second_order / {{ width }}) as second_order_bucket,
-        count(*) as customers
-
-    from customers_observed
-    where days_to_second_order is not null
-    group by floor(days_to_second_order / {{ width }})
-
-),
-
-first_order_totals as (
-
-    select count(*) as first_order_customers
-    from customers_observed
-
-),
-
-bucket_numbers as (
-
-    select generated_number - 1 as bucket_number
-    from ({{ dbt.generate_series(history.repeat_curve_buckets) }}) as series
-
-),
-
-buckets_at_risk as (
-
-    select
-        bucket_numbers.bucket_number,
-        coalesce(sum(risk_ends.customers), 0) as customers_at_risk
-
-    from bucket_numbers
-    left join risk_ends
-        on bucket_numbers.bucket_number <= risk_ends.last_bucket_at_risk
-    group by bucket_numbers.bucket_number
-
-),
-
-buckets_repeated as (
-
-    select
-        bucket_numbers.bucket_number,
-        coalesce(sum(case
-            when second_orders.second_order_bucket = bucket_numbers.bucket_number
-                then second_orders.customers
-            else 0
-        end), 0) as second_orders_in_bucket,
-        coalesce(sum(second_orders.customers), 0) as second_orders_so_far
-
-    from bucket_numbers
-    left join second_orders
-        on bucket_numbers.bucket_number >= second_orders.second_order_bucket
-    group by bucket_numbers.bucket_number
-
-),
-
-buckets_counted as (
-
-    select
-        buckets_at_risk.bucket_number,
-        first_order_totals.first_order_customers,
-        buckets_at_risk.customers_at_risk,
-        buckets_repeated.second_orders_in_bucket,
-        buckets_repeated.second_orders_so_far
-
-    from buckets_at_risk
-    inner join buckets_repeated
-        on buckets_at_risk.bucket_number = buckets_repeated.bucket_number
-    cross join first_order_totals
 
 ),
 

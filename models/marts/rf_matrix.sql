@@ -3,18 +3,12 @@
 {#-
     The R x F grid per scheme: for the lifecycle (segment_scheme 'lifecycle')
     and each RFM scheme every cell, also the empty ones, with its scored
-    customers and revenue, the segments they are in and, for an RFM scheme,
-    the segments its rules give the cell (over all M scores).
+    customers and revenue and the segments they are in (counted in
+    int_rf_cells_aggregated) and, for an RFM scheme, the segments its rules
+    give the cell (over all M scores).
 -#}
 
 with
-
-customers as (
-
-    select * from {{ ref('int_customer_scheme_segments') }}
-    where r_score is not null
-
-),
 
 segments as (
 
@@ -25,6 +19,12 @@ segments as (
 cells as (
 
     select * from {{ ref('int_segment_cells_assigned') }}
+
+),
+
+cell_customers as (
+
+    select * from {{ ref('int_rf_cells_aggregated') }}
 
 ),
 
@@ -96,76 +96,6 @@ assigned_segment_lists as (
 
 ),
 
-customer_cells as (
-
-    select
-        customers.segment_scheme,
-        customers.r_score,
-        customers.f_score,
-        customers.monetary,
-        segments.segment_name,
-        -- The lifecycle cells have always listed their segments by name (and
-        -- broken a size tie by name); an RFM scheme's follow its segment order.
-        case
-            when customers.segment_scheme = 'lifecycle' then 0
-            else segments.segment_order
-        end as list_order
-
-    from customers
-    inner join segments
-        on
-            customers.segment_scheme = segments.segment_scheme
-            and customers.segment_code = segments.segment_code
-
-),
-
-cell_totals as (
-
-    select
-        segment_scheme,
-        r_score,
-        f_score,
-        count(*) as customers,
-        sum(monetary) as revenue
-
-    from customer_cells
-    group by segment_scheme, r_score, f_score
-
-),
-
-cell_segments as (
-
-    select
-        segment_scheme,
-        r_score,
-        f_score,
-        segment_name,
-        list_order,
-        -- The largest segment names the cell; list order, then name, break ties so the pick is stable.
-        row_number() over (
-            partition by segment_scheme, r_score, f_score
-            order by count(*) desc, list_order asc, segment_name asc
-        ) as size_rank
-
-    from customer_cells
-    group by segment_scheme, r_score, f_score, segment_name, list_order
-
-),
-
-cell_segment_lists as (
-
-    select
-        segment_scheme,
-        r_score,
-        f_score,
-        {{ rfm_lifecycle.rfm_sorted_string_agg('segment_name', "', '", ['list_order', 'segment_name']) }}
-            as segments
-
-    from cell_segments
-    group by segment_scheme, r_score, f_score
-
-),
-
 final as (
 
     select
@@ -174,10 +104,10 @@ final as (
         cast(grid.r_score as {{ dbt.type_int() }}) as r_score,
         cast(grid.f_score as {{ dbt.type_int() }}) as f_score,
         cast(assigned_segment_lists.assigned_segments as {{ dbt.type_string() }}) as assigned_segments,
-        cast(coalesce(cell_totals.customers, 0) as {{ dbt.type_int() }}) as customers,
-        cast(coalesce(cell_totals.revenue, 0) as decimal(38, 2)) as revenue,
-        cast(cell_segment_lists.segments as {{ dbt.type_string() }}) as segments,
-        cast(dominant_segments.segment_name as {{ dbt.type_string() }}) as dominant_segment,
+        cast(coalesce(cell_customers.customers, 0) as {{ dbt.type_int() }}) as customers,
+        cast(coalesce(cell_customers.revenue, 0) as decimal(38, 2)) as revenue,
+        cast(cell_customers.segments as {{ dbt.type_string() }}) as segments,
+        cast(cell_customers.dominant_segment as {{ dbt.type_string() }}) as dominant_segment,
         thresholds.as_of_date
 
     from grid
@@ -187,22 +117,11 @@ final as (
             grid.segment_scheme = assigned_segment_lists.segment_scheme
             and grid.r_score = assigned_segment_lists.r_score
             and grid.f_score = assigned_segment_lists.f_score
-    left join cell_totals
+    left join cell_customers
         on
-            grid.segment_scheme = cell_totals.segment_scheme
-            and grid.r_score = cell_totals.r_score
-            and grid.f_score = cell_totals.f_score
-    left join cell_segment_lists
-        on
-            grid.segment_scheme = cell_segment_lists.segment_scheme
-            and grid.r_score = cell_segment_lists.r_score
-            and grid.f_score = cell_segment_lists.f_score
-    left join cell_segments as dominant_segments
-        on
-            grid.segment_scheme = dominant_segments.segment_scheme
-            and grid.r_score = dominant_segments.r_score
-            and grid.f_score = dominant_segments.f_score
-            and dominant_segments.size_rank = 1
+            grid.segment_scheme = cell_customers.segment_scheme
+            and grid.r_score = cell_customers.r_score
+            and grid.f_score = cell_customers.f_score
 
 )
 

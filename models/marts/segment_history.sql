@@ -1,4 +1,10 @@
-{%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
+{%- set previous_values = [] -%}
+{%- for measure in ['first_order_date', 'last_order_date', 'lifetime_orders', 'frequency',
+                    'orders_before_tier_window', 'has_refunds'] -%}
+    {%- do previous_values.append(
+        'case when scored.period_end_date = customer_states.state_start_date then customer_states.previous_' ~ measure
+        ~ ' else customer_states.' ~ measure ~ ' end as previous_' ~ measure) -%}
+{%- endfor %}
 
 {#-
     One row per customer per period end: the RFM values, scores and lifecycle
@@ -6,10 +12,11 @@
     as customer_segments (the last period is customer_segments itself).
 
     A customer's state changes only in periods with a row in
-    int_customer_periods_aggregated. Running totals over those rows give the
-    state from each changing period up to the next, and a join spreads it over
-    the period ends in between, so the work grows with orders and periods, not
-    with orders times orders. Recency is counted per period end.
+    int_customer_periods_aggregated; int_customer_states_accumulated holds
+    the state from each changing period up to the next, and a join here
+    spreads it over the period ends in between, so the work grows with orders
+    and periods, not with orders times orders. Recency is counted per period
+    end.
 
     A plain table, rebuilt on every run: the as-of date moves every day and
     with it every customer's recency, and a correction of any past order
@@ -18,9 +25,9 @@
 
 with
 
-customer_periods as (
+customer_states as (
 
-    select * from {{ ref('int_customer_periods_aggregated') }}
+    select * from {{ ref('int_customer_states_accumulated') }}
 
 ),
 
@@ -50,92 +57,15 @@ periods_to_build as (
 
 ),
 
-customer_states as (
-
-    -- The customer's state at the end of a period in which something changed, and just before it.
-    select
-        customer_id,
-        period_end_date as state_start_date,
-        orders as orders_in_period,
-        window_orders_change,
-        refund_records as refund_records_in_period,
-        net_amount as revenue_in_period,
-        lead(period_end_date) over states_in_order as next_state_start_date,
-        row_number() over states_in_order = 1 as is_first_state,
-        sum(orders) over up_to_this_state as lifetime_orders,
-        sum(window_orders_change) over up_to_this_state as frequency,
-        sum(window_monetary_change) over up_to_this_state as monetary,
-        sum(net_amount) over up_to_this_state as lifetime_revenue,
-        sum(refund_records) over up_to_this_state as refund_records,
-        min(first_order_date) over up_to_this_state as first_order_date,
-        max(last_order_date) over up_to_this_state as last_order_date,
-        coalesce(max(orders_before_tier_window) over up_to_this_state, 0) as orders_before_tier_window,
-        min(first_order_date) over before_this_state as previous_first_order_date,
-        max(last_order_date) over before_this_state as previous_last_order_date,
-        coalesce(max(orders_before_tier_window) over before_this_state, 0) as previous_orders_before_tier_window
-
-    from customer_periods
-    window
-        states_in_order as (partition by customer_id order by period_end_date asc),
-        up_to_this_state as (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and current row
-        ),
-        before_this_state as (
-            partition by customer_id order by period_end_date asc rows between unbounded preceding and 1 preceding
-        )
-
-),
-
-state_periods as (
-
-    -- A state holds from its own period end up to the next state's. Only what the scores need, so the sorts stay light.
-    select
-        customer_states.customer_id,
-        customer_states.state_start_date,
-        periods_to_build.period_end_date,
-        customer_states.lifetime_orders >= 1 as has_orders,
-        {{ rfm_lifecycle.rfm_days_between('customer_states.last_order_date', 'periods_to_build.period_end_date') }}
-            as recency_days,
-        customer_states.frequency,
-        customer_states.monetary
-
-    from customer_states
-    inner join periods_to_build
-        on
-            customer_states.state_start_date <= periods_to_build.period_end_date
-            and periods_to_build.period_end_date < coalesce(
-                customer_states.next_state_start_date, {{ rfm_lifecycle.rfm_date_literal('9999-12-31') }}
-            )
-
-),
-
 scored as (
 
-    -- Scores rank the customers with an order at each period end, as customer_segments does on the as-of date.
-    select
-        customer_id,
-        state_start_date,
-        period_end_date,
-        recency_days,
-        case
-            when has_orders then
-                {{ rfm_lifecycle.rfm_tie_safe_ntile('recency_days desc', buckets, 'period_end_date, has_orders') }}
-        end as r_score,
-        case
-            when has_orders then
-                {{ rfm_lifecycle.rfm_tie_safe_ntile('frequency asc', buckets, 'period_end_date, has_orders') }}
-        end as f_score,
-        case
-            when has_orders then
-                {{ rfm_lifecycle.rfm_tie_safe_ntile('monetary asc', buckets, 'period_end_date, has_orders') }}
-        end as m_score
-
-    from state_periods
+    select * from {{ ref('int_customer_periods_scored') }}
 
 ),
 
 measured as (
 
+    -- In the period where a state starts, its changes happened: the previous period end saw the state before them.
     select
         scored.customer_id,
         scored.period_end_date,
@@ -150,48 +80,17 @@ measured as (
         customer_states.monetary,
         customer_states.lifetime_orders,
         customer_states.lifetime_revenue,
-        customer_states.is_first_state and scored.period_end_date = customer_states.state_start_date
-            as is_first_period,
+        customer_states.has_refunds,
         customer_states.lifetime_orders - customer_states.orders_before_tier_window as tier_frequency,
-        customer_states.refund_records > 0 as has_refunds,
         {{ rfm_lifecycle.rfm_days_between('customer_states.first_order_date', 'customer_states.last_order_date') }}
             as order_span_days,
-        -- In the period where the state starts, its changes happened; later periods hold it unchanged.
+        customer_states.is_first_state and scored.period_end_date = customer_states.state_start_date
+            as is_first_period,
         case
             when scored.period_end_date = customer_states.state_start_date then customer_states.revenue_in_period
             else 0
         end as revenue_in_period,
-        case
-            when scored.period_end_date = customer_states.state_start_date
-                then customer_states.previous_first_order_date
-            else customer_states.first_order_date
-        end as previous_first_order_date,
-        case
-            when scored.period_end_date = customer_states.state_start_date
-                then customer_states.previous_last_order_date
-            else customer_states.last_order_date
-        end as previous_last_order_date,
-        customer_states.lifetime_orders
-        - case
-            when scored.period_end_date = customer_states.state_start_date then customer_states.orders_in_period
-            else 0
-        end as previous_lifetime_orders,
-        customer_states.frequency
-        - case
-            when scored.period_end_date = customer_states.state_start_date then customer_states.window_orders_change
-            else 0
-        end as previous_frequency,
-        case
-            when scored.period_end_date = customer_states.state_start_date
-                then customer_states.previous_orders_before_tier_window
-            else customer_states.orders_before_tier_window
-        end as previous_orders_before_tier_window,
-        customer_states.refund_records
-        - case
-            when scored.period_end_date = customer_states.state_start_date
-                then customer_states.refund_records_in_period
-            else 0
-        end > 0 as previous_has_refunds
+        {{ previous_values | join(',\n        ') }}
 
     from scored
     inner join customer_states

@@ -9,7 +9,6 @@ and that the comparisons report a difference when there is one.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import subprocess
 import sys
@@ -23,14 +22,9 @@ SCRIPT = PROJECT / "scripts" / "benchmark.py"
 TINY_ORDERS = 3000
 
 
-def load_benchmark():
-    spec = importlib.util.spec_from_file_location("rfm_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-benchmark = load_benchmark()
+sys.path.insert(0, str(PROJECT / "scripts"))
+from rfm_bench import baselines, compare, report  # noqa: E402
+from rfm_bench import settings as bench_settings  # noqa: E402
 
 
 # ---------------------------------------------------------------------------
@@ -54,13 +48,13 @@ def test_every_step_is_measured(tiny_run):
     for name, step in steps.items():
         assert step["returncode"] == 0, name
         assert isinstance(step["wall_s"], float) and isinstance(step["peak_rss_mib"], float), name
-    sample = tiny_run["work"] / f"run_{TINY_ORDERS}" / f"sample_{benchmark.FIXED_COST_ROWS}.parquet"
-    assert duckdb.sql(f"select count(*) from read_parquet('{sample}')").fetchall() == [(benchmark.FIXED_COST_ROWS,)]
+    sample = tiny_run["work"] / f"run_{TINY_ORDERS}" / f"sample_{bench_settings.FIXED_COST_ROWS}.parquet"
+    assert duckdb.sql(f"select count(*) from read_parquet('{sample}')").fetchall() == [(bench_settings.FIXED_COST_ROWS,)]
     assert "model.rfm_lifecycle.customer_segments" in {node["node"] for node in tiny_run["result"]["dbt_models"]["fixed"]}
     for name in ("full", "daily", "fixed"):
         assert steps[name]["startup_s"] == pytest.approx(steps[name]["wall_s"] - steps[name]["work_s"])
     models = {node["node"] for node in tiny_run["result"]["dbt_models"]["full"]}
-    assert {f"model.rfm_lifecycle.{mart}" for mart in benchmark.CORE_MARTS} <= models
+    assert {f"model.rfm_lifecycle.{mart}" for mart in bench_settings.CORE_MARTS} <= models
     assert not any(node.startswith(("test.", "unit_test.")) for node in models)
     assert "seed.rfm_lifecycle.segment_action_paths" in models
     settings = tiny_run["result"]["duckdb_settings"]
@@ -79,8 +73,11 @@ def test_split_puts_every_row_in_one_file(tiny_run):
             " from read_parquet(?)", [last_day, data["history_path"]]).fetchone()
     assert history_days[0] == 0
     assert history_days[1] > 0  # the generator's unparseable dates stay in the history
-    # The full build scores as of the day before the last day.
-    assert tiny_run["result"]["agreement"]["as_of_date"] == (last_day - dt.timedelta(days=1)).isoformat()
+    # The full build scores as of the latest valid order date before the last day (as_of_date not
+    # given: the daily build then adds the last day with the same vars), as the floor finds it.
+    as_of = tiny_run["result"]["agreement"]["as_of_date"]
+    assert as_of == tiny_run["result"]["steps"]["floor"]["as_of_date"]
+    assert dt.date.fromisoformat(as_of) < last_day
 
 
 @pytest.mark.parametrize("baseline", ["floor", "pandas"])
@@ -98,7 +95,7 @@ def test_table_json_and_markdown_are_written(tiny_run):
     for text in ("wall s", "peak RSS MiB", "dbt / floor, without dbt start-up", "pandas / dbt", "fixed cost",
                  "daily / full (wall)", "slowest dbt models"):
         assert text in stdout
-    assert set(result["ratios"]) == {key for key, _ in benchmark.RATIO_LABELS}
+    assert set(result["ratios"]) == {key for key, _ in report.RATIO_LABELS}
     assert all(value is not None for value in result["ratios"].values())
     assert [t["applies"] for t in result["targets"]] == [False] * 3  # targets are for 10M / 50M
     assert all(t["result"] in ("pass", "fail") for t in result["targets"])
@@ -148,7 +145,7 @@ def hand_made(tmp_path):
                     " status varchar, margin varchar, line_id varchar)")
         con.executemany("insert into rows values (?, ?, ?, ?, ?, ?, ?)", HAND_MADE_ROWS)
         con.execute(f"copy rows to '{path}' (format parquet)")
-    rules = {**benchmark.project_rules(), "max_order_date": "2026-01-01"}
+    rules = {**bench_settings.project_rules(), "max_order_date": "2026-01-01"}
     settings = {"threads": 1, "memory_limit": "1GB", "temp_directory": str(tmp_path / "spill"),
                 "preserve_insertion_order": False}
     return {"path": str(path), "rules": rules, "settings": settings, "tmp": tmp_path}
@@ -156,7 +153,7 @@ def hand_made(tmp_path):
 
 def test_floor_follows_the_rules(hand_made):
     database = hand_made["tmp"] / "floor.duckdb"
-    report = benchmark.step_floor({"orders_path": hand_made["path"], "rules": hand_made["rules"],
+    report = baselines.step_floor({"orders_path": hand_made["path"], "rules": hand_made["rules"],
                                    "settings": hand_made["settings"], "database": str(database)})
     assert report["as_of_date"] == "2025-03-10" and report["customers"] == len(EXPECTED)
     with duckdb.connect(str(database), read_only=True) as con:
@@ -167,7 +164,7 @@ def test_floor_follows_the_rules(hand_made):
 
 def test_pandas_follows_the_rules(hand_made):
     result_path = hand_made["tmp"] / "pandas.parquet"
-    report = benchmark.step_pandas({"orders_path": hand_made["path"], "rules": hand_made["rules"],
+    report = baselines.step_pandas({"orders_path": hand_made["path"], "rules": hand_made["rules"],
                                     "settings": hand_made["settings"], "result_path": str(result_path)})
     assert report["as_of_date"] == "2025-03-10" and report["customers"] == len(EXPECTED)
     with duckdb.connect() as con:
@@ -199,7 +196,7 @@ def test_tie_safe_scores_match_ntile(count, buckets):
 
     values = [(i * 7919) % max(1, count // 2) for i in range(count)]  # plenty of ties
     position = pd.Series(values).rank(method="min").to_numpy(dtype=np.int64) - 1
-    scores = benchmark.tie_safe_scores(position, count, buckets)
+    scores = baselines.tie_safe_scores(position, count, buckets)
     assert list(scores) == literal_ntile_of_tie_group(values, buckets)
 
 
@@ -217,8 +214,8 @@ def test_agreement_reports_differences(tmp_path):
                     " as t(customer_id, recency_days, frequency, monetary, r_score, f_score, m_score)")
     with duckdb.connect() as con:
         con.execute(f"attach '{database}' as bench (read_only)")
-        segments = benchmark.table_name(con, "bench", "customer_segments")
-        result = benchmark.agreement(con, segments, benchmark.table_name(con, "bench", "floor_scores"), False)
+        segments = compare.table_name(con, "bench", "customer_segments")
+        result = compare.agreement(con, segments, compare.table_name(con, "bench", "floor_scores"), False)
     assert result["customers_compared"] == 3  # a, b and c; the unscored p is left out
     assert result["agree_exactly"] == 1
     assert result["differing_by_column"]["f_score"] == 1
@@ -230,11 +227,11 @@ def test_compare_databases_reports_differences(tmp_path):
     paths = [tmp_path / "incremental.duckdb", tmp_path / "rebuilt.duckdb"]
     for index, path in enumerate(paths):
         with duckdb.connect(str(path)) as con:
-            for mart in benchmark.VERIFIED_MARTS:
+            for mart in bench_settings.VERIFIED_MARTS:
                 con.execute(f"create table {mart} as select * from (values (1, 'x'), (2, 'y')) as t(k, v)")
             if index == 1:
                 con.execute("update orders_accounting set v = 'z' where k = 2")
-    result = benchmark.compare_databases(paths[0], paths[1], settings)
+    result = compare.compare_databases(paths[0], paths[1], settings)
     assert result["identical"] is False
     assert result["tables"]["orders_accounting"] == {
         "rows": 2, "only_daily": 1, "only_full_refresh": 1, "identical": False}

@@ -2,7 +2,8 @@
 
 Every generated scenario (orders, optional customers file, vars) is built with
 `dbt build` (models and data tests, in-process) and every row and column of
-customer_segments, lifecycle_thresholds, orders_rejected and the counts of
+customer_segments, lifecycle_thresholds, customer_cohorts,
+new_customer_repeat_shares, orders_rejected and the counts of
 orders_accounting are compared with tests/python/oracle. Where the oracle says
 the build must stop (no rows, no as-of date, auto thresholds that cross a fixed
 lost_days), the build must stop with that message and nothing else.
@@ -26,6 +27,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 
 from dbt_harness import ORDER_COLUMNS, PROJECT_DIR, RUN_STATS, DbtHarness, write_csv  # noqa: E402
+from oracle.cohort_oracle import cohorts  # noqa: E402
 from oracle.rfm_oracle import Settings, SourceRow, accounting, compute, threshold_table  # noqa: E402
 from oracle.scenarios import MAX_ORDER_DATE, Scenario, scenarios  # noqa: E402
 
@@ -114,6 +116,7 @@ def check_scenario(h: DbtHarness, sc: Scenario) -> None:
     assert result.success, "the build failed" + context
     compare_thresholds(h, sc.settings, expected, context)
     compare_customers(h, expected, context)
+    compare_cohorts(h, sc, expected, context)
     RUN_STATS["oracle: scenarios compared"] += 1
     RUN_STATS["oracle: customers compared"] += len(expected.customers)
     RUN_STATS["oracle: seconds"] += time.perf_counter() - started
@@ -184,6 +187,24 @@ def compare_customers(h: DbtHarness, expected, context: str) -> None:
     assert not problems, "customer_segments differs from the oracle:\n" + "\n".join(problems[:40]) + context
 
 
+def compare_cohorts(h: DbtHarness, sc: Scenario, expected, context: str) -> None:
+    """customer_cohorts and new_customer_repeat_shares, every row and column, against the cohort oracle."""
+    want_cells, want_shares = cohorts(expected, sc.vars.get("cohort_grain", "month"))
+    got_cells = {(r.pop("cohort_start_date"), r.pop("period_number")): r for r in h.table("customer_cohorts")}
+    got_shares = {(r.pop("cohort_start_date"), r.pop("is_overall")): r for r in h.table("new_customer_repeat_shares")}
+    for name, got, want in (("customer_cohorts", got_cells, want_cells),
+                            ("new_customer_repeat_shares", got_shares, want_shares)):
+        assert sorted(got, key=str) == sorted(want, key=str), \
+            f"{name}: rows differ: only in dbt {sorted(set(got) - set(want), key=str)[:10]}, only in oracle " \
+            f"{sorted(set(want) - set(got), key=str)[:10]}{context}"
+        problems = [f"{key}.{column}: dbt {got[key][column]!r}, oracle {value!r}"
+                    for key, row in sorted(want.items(), key=str) for column, value in row.items()
+                    if got[key][column] != value]
+        assert set(next(iter(got.values()))) == set(next(iter(want.values()))), f"{name}: columns differ{context}"
+        assert not problems, f"{name} differs from the oracle:\n" + "\n".join(problems[:40]) + context
+    RUN_STATS["oracle: cohort cells compared"] += len(want_cells)
+
+
 def _scenario(settings: Settings, rows: list[SourceRow], customers=None, **extra_vars) -> Scenario:
     dbt_vars = {name: getattr(settings, name) for name in (
         "lookback_days", "score_buckets", "loyal_min_orders", "new_customer_days", "inactive_days_regular",
@@ -209,6 +230,25 @@ THRESHOLD_DAYS = _scenario(
      SourceRow("R1", "C5", "2024-06-01", "-20.00")],                   # refund only: lost
 )
 
+# Cohort edges, weekly cohorts and an as-of date mid-week and mid-month: C1's first order is cancelled (status),
+# so it is acquired with its second; C2's first order is refunded in full (a refund record in January, before its
+# first order: period 0 of its cohort); C3 is a cohort of one with a refund-only week; C4 orders twice on one day.
+COHORT_EDGES = _scenario(
+    BASE.with_(as_of_date=dt.date(2024, 6, 12), new_customer_days=30, lost_days=365),
+    [SourceRow("O1", "C1", "2024-01-10", "10.00", status="cancelled"),
+     SourceRow("O2", "C1", "2024-02-05", "20.00"),
+     SourceRow("O3", "C2", "2024-01-15", "30.00", line_id="1"),
+     SourceRow("O3", "C2", "2024-01-20", "-30.00", line_id="2"),
+     SourceRow("O4", "C2", "2024-02-06", "15.00"),
+     SourceRow("O5", "C3", "2024-04-30", "12.00"),
+     SourceRow("R5", "C3", "2024-05-10", "-5.00"),
+     SourceRow("O6", "C3", "2024-06-11", "8.00"),
+     SourceRow("O7", "C4", "2024-02-07", "9.00"),
+     SourceRow("O8", "C4", "2024-02-07", "4.00")],
+    cohort_grain="week",
+)
+COHORT_EDGES_MONTHS = _scenario(COHORT_EDGES.settings, COHORT_EDGES.rows, cohort_grain="month")
+
 # An auto new_customer_days learned (183 days) above a fixed lost_days of 100: the data test stops the build.
 THRESHOLDS_CROSS = _scenario(
     BASE.with_(new_customer_days="auto", lost_days=100, inactive_days_regular=40, inactive_days_loyal=20),
@@ -225,5 +265,7 @@ THRESHOLDS_CROSS = _scenario(
 @example(scenario=NOTHING_VALID)
 @example(scenario=THRESHOLD_DAYS)
 @example(scenario=THRESHOLDS_CROSS)
+@example(scenario=COHORT_EDGES)
+@example(scenario=COHORT_EDGES_MONTHS)
 def test_dbt_matches_oracle(harness, scenario):
     check_scenario(harness, scenario)

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -146,18 +147,33 @@ def corrected(rows: list[dict], correction: str, targets: list[tuple[str, str]])
     return out
 
 
-@pytest.mark.parametrize("correction", [
-    "date moved within its month", "amount edited", "row deleted", "order moved to another customer"])
-def test_a_rerun_after_a_correction_of_past_orders_equals_a_full_refresh(tmp_path, generated, correction):
-    """segment_history after any correction of the input is what a build from scratch gives: the change is seen
-    in the periods it touches, whatever the period totals say."""
+@pytest.fixture(scope="module")
+def history_before_corrections(tmp_path_factory, generated) -> tuple[Path, list[tuple[str, str]]]:
+    """The history built once on the generated orders; each correction test starts from a copy of it."""
     orders, customers = generated
-    project = Project(tmp_path, orders, customers, history_periods=12, as_of_date="2025-12-31")
+    workdir = tmp_path_factory.mktemp("history_before_corrections")
+    project = Project(workdir, orders, customers, **CORRECTION_VARS)
     project.dbt("seed")
     project.dbt("run", "--select", HISTORY)
     targets = last_orders_to_correct(project, 3)
     assert len(targets) == 3, "the generated orders must hold customers whose last order can be corrected"
     project.execute("create table history_before as select * from segment_history")
+    return project.database, targets
+
+
+CORRECTION_VARS = {"history_periods": 12, "as_of_date": "2025-12-31"}
+
+
+@pytest.mark.parametrize("correction", [
+    "date moved within its month", "amount edited", "row deleted", "order moved to another customer"])
+def test_a_rerun_after_a_correction_of_past_orders_equals_a_full_refresh(
+        tmp_path, generated, history_before_corrections, correction):
+    """segment_history after any correction of the input is what a build from scratch gives: the change is seen
+    in the periods it touches, whatever the period totals say."""
+    orders, customers = generated
+    built, targets = history_before_corrections
+    project = Project(tmp_path, orders, customers, **CORRECTION_VARS)
+    shutil.copyfile(built, project.database)
 
     header, rows = read_orders(orders)
     corrected_path = tmp_path / "orders_corrected.csv"

@@ -9,6 +9,7 @@ A static check keeps raw var() calls out of the SQL and YAML.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -25,6 +26,7 @@ CASES = [
     # renders to is still validated
     ("as_of_date", "{{ '2024-01-01' ~ \"' or 1=1\" }}", "as_of_date"),
     ("as_of_date", "2024-02-30", "as_of_date"),
+    ("as_of_date", "tomorrow", "as_of_date"),
     ("min_order_date", "1990-01-01' or '1'='1", "min_order_date"),
     ("max_order_date", "now()", "max_order_date"),
     ("max_order_date", "1980-01-01", "min_order_date"),  # before min_order_date: the pair is named
@@ -89,6 +91,7 @@ AREA_NODES = {
     **{name: ["int_history_periods"] for name in
        ("history_period_grain", "history_periods", "repeat_curve_bucket_days", "repeat_curve_buckets",
         "repeat_curve_knee_drop")},
+    "cohort_grain": ["int_customers_acquired"],
     "calibration_shift_days": ["threshold_sensitivity"],
     "rfm_segment_scheme": ["int_segment_rules_validated"],
     "export_due_within_days": ["export_contacts"],
@@ -99,6 +102,7 @@ CASES += [
     ("history_periods", "24 union select 1", "history_periods"),
     ("history_period_grain", "quarter", "history_period_grain"),
     ("repeat_curve_knee_drop", "1.5", "repeat_curve_knee_drop"),
+    ("cohort_grain", "month' --", "cohort_grain"),
     ("calibration_shift_days", ["7", "x"], "calibration_shift_days"),
     ("rfm_segment_scheme", "classic_rf' --", "rfm_segment_scheme"),
     ("export_due_within_days", "7 or 1=1", "export_due_within_days"),
@@ -160,6 +164,19 @@ def test_a_broken_var_stops_only_the_models_that_read_it(harness):
         assert not result.success, name
         messages = [line.strip() for line in result.messages.splitlines() if "rfm_lifecycle: var '" in line]
         assert messages and all(f"var '{name}'" in message for message in messages), result.messages
+
+
+@pytest.mark.parametrize("value, days_back", [("yesterday", 1), (" Today ", 0)])
+def test_as_of_date_today_and_yesterday_are_the_runs_day_in_utc(harness, value, days_back):
+    """A daily schedule passes the same text every day (dbt keeps its partial parse); the day is
+    fixed when the run starts, from run_started_at (UTC), never the machine's clock zone."""
+    before = dt.datetime.now(dt.timezone.utc).date()
+    result = harness.invoke(["compile", "--select", "int_as_of_dates_resolved"], {"as_of_date": value})
+    after = dt.datetime.now(dt.timezone.utc).date()
+    assert result.success, result.messages
+    compiled = next((harness.target_dir / "compiled").rglob("int_as_of_dates_resolved.sql")).read_text()
+    days = {(day - dt.timedelta(days=days_back)).isoformat() for day in (before, after)}
+    assert any(day in compiled for day in days), compiled
 
 
 RAW_VAR_ALLOWED = {

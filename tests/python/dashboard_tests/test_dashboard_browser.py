@@ -166,3 +166,42 @@ def test_dashboard_draws_in_chromium(server, browser, sql):
     assert browser.save_screenshot(str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 50_000
     assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# The phase pages (dashboard/pages/): URL path, charts each draws, and a text only that page shows.
+PHASE_PAGES = {
+    "Acquisition": (2, "second order within"),
+    "Development": (4, "Cohort triangle"),
+    "Retention": (2, "Revenue at risk and what came back"),
+}
+
+
+def test_phase_pages_draw_in_chromium(server, browser, sql):
+    """Each phase page in the same browser: its charts drawn, no exception, a screenshot in target/."""
+    for page, (charts, marker) in PHASE_PAGES.items():
+        browser.get(f"{server}/{page}")
+        state: dict[str, int] = {}
+
+        def page_drawn(driver, charts=charts) -> bool:
+            state.update(drawn(driver))
+            return state["exceptions"] > 0 or (state["plots"] == charts and state["charts"] >= charts)
+
+        WebDriverWait(browser, DRAW_TIMEOUT_S, poll_frequency=0.5).until(page_drawn)
+        assert state["exceptions"] == 0, browser.find_element(By.CSS_SELECTOR, '[data-testid="stException"]').text
+        text = browser.find_element(By.TAG_NAME, "body").text
+        assert marker in text, f"{page}: {marker!r} not on the page"
+        if page == "Acquisition":
+            share = sql("select repeat_within_window_share from new_customer_repeat_shares where is_overall")[0][0]
+            assert f"{float(share) * 100:.1f}%" in text
+        if page == "Development":
+            assert state["heatmaps"] >= 2
+        height = browser.execute_script(
+            "const main = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+            "return Math.max(main.scrollHeight, document.body.scrollHeight);"
+        )
+        browser.set_window_size(1500, min(int(height) + 200, 16000))
+        time.sleep(1.0)  # let Plotly finish its resize transition before the picture
+        screenshot = SCREENSHOT.with_name(f"dashboard_{page.lower()}.png")
+        assert browser.save_screenshot(str(screenshot))
+        assert screenshot.stat().st_size > 50_000
+        browser.set_window_size(1500, 1200)

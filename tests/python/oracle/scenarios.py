@@ -84,6 +84,7 @@ def settings_and_vars(draw) -> tuple[Settings, dict]:
     settings = Settings(max_order_date=MAX_ORDER_DATE, **values)
     dbt_vars = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
     dbt_vars["max_order_date"] = MAX_ORDER_DATE.isoformat()
+    dbt_vars["cohort_grain"] = draw(st.sampled_from(["month", "month", "week", "quarter"]))
     return settings, dbt_vars
 
 

@@ -1,0 +1,124 @@
+"""Measured child processes: the dbt builds and the baseline steps."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .settings import DBT, DBT_SELECTION, PROJECT, SETTINGS_QUERY
+
+# The measured child runs one baseline step through the benchmark's entry point.
+ENTRY_POINT = PROJECT / "scripts" / "benchmark.py"
+
+
+# ---------------------------------------------------------------------------
+# Measuring a child process
+# ---------------------------------------------------------------------------
+def measure(command: list[str], log_path: Path, env: dict | None = None) -> dict:
+    """Run a child, return its wall seconds, peak RSS (MiB) and exit code; output goes to log_path."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    with log_path.open("w") as log:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    # CPU seconds (user + system, the child and its reaped descendants) move less than wall
+    # time when other work shares the machine; the load average says how much did.
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024,
+            "returncode": child.returncode, "load_1m_before": load_before, "load_1m_after": os.getloadavg()[0],
+            "log": str(log_path)}
+
+
+def failed(what: str, measured: dict) -> None:
+    tail = Path(measured["log"]).read_text(errors="replace").splitlines()[-40:]
+    sys.exit(f"benchmark: {what} failed (exit {measured['returncode']}); log {measured['log']}:\n" + "\n".join(tail))
+
+
+def run_python_step(name: str, spec: dict, log_path: Path) -> dict:
+    spec_path = log_path.with_suffix(".spec.json")
+    spec_path.write_text(json.dumps(spec, indent=2))
+    measured = measure([sys.executable, str(ENTRY_POINT), "--step", name, str(spec_path)], log_path)
+    if measured["returncode"] != 0:
+        failed(name, measured)
+    report = json.loads(Path(log_path).read_text().strip().splitlines()[-1])
+    return {**measured, **report}
+
+
+def dbt_env(database: Path) -> dict:
+    return {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT),
+        "DBT_PROJECT_DIR": str(PROJECT),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "RFM_DUCKDB_PATH": str(database),
+    }
+
+
+def dbt_vars(orders_path: str) -> str:
+    """The same text for the full and the daily build, as a scheduler passes it every day: dbt keeps
+    its partial parse, and as_of_date (not given) is the latest valid order date in the input."""
+    # JSON is YAML: paths with any character arrive intact.
+    return json.dumps({"orders_path": orders_path, "customers_path": None})
+
+
+def run_dbt_build(label: str, database: Path, target_path: Path, variables: str, log_path: Path,
+                  full_refresh: bool = False) -> dict:
+    command = [str(DBT), "build", *DBT_SELECTION, "--vars", variables, "--target-path", str(target_path),
+               "--log-path", str(target_path / "logs"), "--no-use-colors"]
+    if full_refresh:
+        command.append("--full-refresh")
+    measured = measure(command, log_path, dbt_env(database))
+    if measured["returncode"] != 0:
+        failed(label, measured)
+    run_results = json.loads((target_path / "run_results.json").read_text())
+    elapsed = float(run_results["elapsed_time"])
+    nodes = []
+    for result in run_results["results"]:
+        phases = {t["name"]: t for t in result.get("timing", [])}
+
+        def seconds(phase: str) -> float | None:
+            if phase not in phases or not phases[phase].get("started_at"):
+                return None
+            start = dt.datetime.fromisoformat(phases[phase]["started_at"].replace("Z", "+00:00"))
+            end = dt.datetime.fromisoformat(phases[phase]["completed_at"].replace("Z", "+00:00"))
+            return (end - start).total_seconds()
+
+        nodes.append({
+            "node": result["unique_id"],
+            "status": result["status"],
+            "execution_s": result["execution_time"],
+            "compile_s": seconds("compile"),
+            "execute_s": seconds("execute"),
+            "rows_affected": (result.get("adapter_response") or {}).get("rows_affected"),
+        })
+    nodes.sort(key=lambda n: -n["execution_s"])
+    concurrency = re.search(r"Concurrency: (\d+) threads", Path(log_path).read_text())
+    return {
+        **measured,
+        "work_s": elapsed,
+        "startup_s": measured["wall_s"] - elapsed,
+        "dbt_threads": int(concurrency.group(1)) if concurrency else None,
+        "nodes": nodes,
+    }
+
+
+def run_dbt_noop(database: Path, target_path: Path, variables: str, log_path: Path) -> dict:
+    """dbt's fixed cost without work: a fresh parse with the build's vars, a connection and one
+    settings query (the DuckDB settings the profile gives, which the floor then uses)."""
+    command = [str(DBT), "show", "--inline", SETTINGS_QUERY, "--output", "json", "--quiet", "--vars", variables,
+               "--target-path", str(target_path), "--log-path", str(target_path / "logs"), "--no-use-colors"]
+    measured = measure(command, log_path, dbt_env(database))
+    if measured["returncode"] != 0:
+        failed("dbt show (start-up)", measured)
+    text = Path(log_path).read_text()
+    settings = json.loads(text[text.index("{"):text.rindex("}") + 1])["show"][0]
+    for leftover in (database, Path(str(database) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    return {**measured, "settings": settings}
