@@ -10,6 +10,8 @@ For each size N (orders), in one run, side by side:
                data and unit tests excluded) on the history file, as of D - 1, into
                a fresh DuckDB file. A no-op `dbt show` of one settings row, timed
                on its own, shows dbt's fixed start-up beside wall - elapsed_time.
+  1b. cohorts  the acquisition cohort marts (customer_cohorts, new_customer_repeat_shares)
+               beside the core: only their own nodes, on the core's tables.
   2. floor     one hand-written DuckDB statement (CREATE TABLE ... AS) computing
                recency, frequency, monetary and tie-safe quintile scores per
                customer from the same file, in a fresh process with the profile's

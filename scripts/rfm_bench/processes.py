@@ -69,8 +69,8 @@ def dbt_vars(orders_path: str) -> str:
 
 
 def run_dbt_build(label: str, database: Path, target_path: Path, variables: str, log_path: Path,
-                  full_refresh: bool = False) -> dict:
-    command = [str(DBT), "build", *DBT_SELECTION, "--vars", variables, "--target-path", str(target_path),
+                  full_refresh: bool = False, selection: list[str] = DBT_SELECTION) -> dict:
+    command = [str(DBT), "build", *selection, "--vars", variables, "--target-path", str(target_path),
                "--log-path", str(target_path / "logs"), "--no-use-colors"]
     if full_refresh:
         command.append("--full-refresh")

@@ -82,6 +82,7 @@ RATIO_LABELS = [
     ("pandas_per_dbt", "pandas / dbt"),
     ("daily_per_full", "daily / full (wall)"),
     ("daily_per_full_without_startup", "daily / full, without start-up"),
+    ("cohorts_per_full", "cohort marts beside the core / full"),
     ("dbt_per_floor_cpu", "dbt / floor (CPU s)"),
     ("pandas_per_dbt_cpu", "pandas / dbt (CPU s)"),
     ("daily_per_full_cpu", "daily / full (CPU s)"),

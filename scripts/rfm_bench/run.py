@@ -12,8 +12,9 @@ from pathlib import Path
 from .compare import compare_databases, compare_with_baselines
 from .data import generated_orders, sample_orders, split_orders
 from .processes import dbt_vars, run_dbt_build, run_dbt_noop, run_python_step
-from .settings import (FIXED_COST_ROWS, MAX_DBT_WORK_PER_FLOOR, MAX_PEAK_RSS_MIB, MEMORY_TARGET_ORDERS,
-                       MIN_PANDAS_PER_DBT, PANDAS_BYTES_PER_ROW, RATIO_TARGET_ORDERS, project_rules)
+from .settings import (COHORT_SELECTION, FIXED_COST_ROWS, MAX_DBT_WORK_PER_FLOOR, MAX_PEAK_RSS_MIB,
+                       MEMORY_TARGET_ORDERS, MIN_PANDAS_PER_DBT, PANDAS_BYTES_PER_ROW, RATIO_TARGET_ORDERS,
+                       project_rules)
 
 
 # ---------------------------------------------------------------------------
@@ -63,6 +64,7 @@ def evaluate(orders: int, steps: dict) -> tuple[dict, list[dict]]:
         "dbt_without_startup_per_floor": ratio(full["wall_s"] - startup, floor and floor["wall_s"]),
         "pandas_per_dbt": ratio(pandas and pandas["wall_s"], full["wall_s"]),
         "daily_per_full": ratio(daily and daily["wall_s"], full["wall_s"]),
+        "cohorts_per_full": ratio(steps.get("cohorts") and steps["cohorts"]["wall_s"], full["wall_s"]),
         "daily_per_full_without_startup": ratio(daily and daily["wall_s"] - daily["startup_s"],
                                                       full["wall_s"] - startup),
         # Informative only: CPU seconds show the same comparisons with less noise from a busy machine.
@@ -91,6 +93,7 @@ def evaluate(orders: int, steps: dict) -> tuple[dict, list[dict]]:
 STEP_LABELS = {
     "startup": "dbt start-up (no-op dbt show)",
     "full": "1 dbt build, core marts (full)",
+    "cohorts": "  dbt build, cohort marts beside the core",
     "floor": "2 floor: one DuckDB statement",
     "pandas": "3 pandas",
     "daily": "4 dbt build, daily (one more day)",
@@ -156,6 +159,9 @@ def run_size(orders: int, work: Path, verify: bool, skip: set[str], force_pandas
 
     print("step 1: dbt build (full) ...", flush=True)
     steps["full"] = run_dbt_build("dbt build (full)", bench_db, full_target, feed_vars, run_dir / "full.log")
+    print("step 1b: dbt build of the cohort marts beside the core ...", flush=True)
+    steps["cohorts"] = run_dbt_build("dbt build (cohort marts)", bench_db, full_target, feed_vars,
+                                     run_dir / "cohorts.log", selection=COHORT_SELECTION)
     spec = {"orders_path": history_path, "rules": rules, "settings": settings}
     if "floor" not in skip:
         print("step 2: floor ...", flush=True)

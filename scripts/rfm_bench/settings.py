@@ -13,10 +13,12 @@ DBT = Path(sys.executable).parent / "dbt"
 sys.path.insert(0, str(PROJECT / "scripts"))
 from rfm_marts import CORE_MARTS  # noqa: E402
 
-DBT_SELECTION = [
-    "--select", *[f"+{name}" for name in CORE_MARTS],
-    "--exclude", "resource_type:test", "resource_type:unit_test",
-]
+NO_TESTS = ["resource_type:test", "resource_type:unit_test"]
+DBT_SELECTION = ["--select", *[f"+{name}" for name in CORE_MARTS], "--exclude", *NO_TESTS]
+# The acquisition cohorts beside the core (issue 17): only their own nodes, on the core's tables.
+COHORT_MARTS = ["customer_cohorts", "new_customer_repeat_shares"]
+COHORT_SELECTION = ["--select", *[f"+{name}" for name in COHORT_MARTS],
+                    "--exclude", *NO_TESTS, *[f"+{name}" for name in CORE_MARTS]]
 # Compared row for row after the daily run (customer_segments and orders_accounting first).
 VERIFIED_MARTS = CORE_MARTS
 SCORE_COLUMNS = ["recency_days", "frequency", "monetary", "r_score", "f_score", "m_score"]

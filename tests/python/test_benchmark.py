@@ -44,7 +44,7 @@ def tiny_run(tmp_path_factory):
 
 def test_every_step_is_measured(tiny_run):
     steps = tiny_run["result"]["steps"]
-    assert set(steps) == {"startup", "full", "floor", "pandas", "daily", "fixed", "fixed_partial_parse"}
+    assert set(steps) == {"startup", "full", "cohorts", "floor", "pandas", "daily", "fixed", "fixed_partial_parse"}
     for name, step in steps.items():
         assert step["returncode"] == 0, name
         assert isinstance(step["wall_s"], float) and isinstance(step["peak_rss_mib"], float), name
@@ -56,6 +56,9 @@ def test_every_step_is_measured(tiny_run):
     models = {node["node"] for node in tiny_run["result"]["dbt_models"]["full"]}
     assert {f"model.rfm_lifecycle.{mart}" for mart in bench_settings.CORE_MARTS} <= models
     assert not any(node.startswith(("test.", "unit_test.")) for node in models)
+    cohort_nodes = {node["node"] for node in tiny_run["result"]["dbt_models"]["cohorts"]}
+    assert {f"model.rfm_lifecycle.{mart}" for mart in bench_settings.COHORT_MARTS} <= cohort_nodes
+    assert not cohort_nodes & models, "the cohort step builds only what the core build did not"
     assert "seed.rfm_lifecycle.segment_action_paths" in models
     settings = tiny_run["result"]["duckdb_settings"]
     assert {"threads", "memory_limit"} <= set(settings)
@@ -113,7 +116,7 @@ def test_table_json_and_markdown_are_written(tiny_run):
 HAND_MADE_ROWS = [
     ("O1", "C1", "2025-01-10", "100.00", "completed", "30.00", "1"),
     ("O1", "C1", "2025-01-10", "100.00", "completed", "30.00", "1"),  # exact duplicate
-    ("O1", " c1 ", "2025-01-12", "-20.00", "completed", "-6.00", "2"),  # refund line: O1 nets to 80
+    ("O1", " C1 ", "2025-01-12", "-20.00", "completed", "-6.00", "2"),  # refund line: O1 nets to 80
     ("O2", "C1", "2025-03-01 10:00:00", "50.00", "shipped", "10.00", "1"),
     ("R1", "C1", "2025-03-05", "-50.00", "completed", "-10.00", "1"),  # refund record, not an order
     ("O3", "C2", "2025-03-01", "40.00", "Cancelled ", "12.00", "1"),  # excluded: C2 has no order
@@ -131,9 +134,9 @@ HAND_MADE_ROWS = [
 # group's first position + 1.
 EXPECTED = {
     # customer: recency_days, frequency, monetary (cents), r, f, m
-    "c1": (9, 2, 8000, 1, 3, 2),
-    "c3": (0, 1, 2500, 2, 1, 1),
-    "c8": (0, 1, 8000, 2, 1, 2),
+    "C1": (9, 2, 8000, 1, 3, 2),
+    "C3": (0, 1, 2500, 2, 1, 1),
+    "C8": (0, 1, 8000, 2, 1, 2),
 }
 
 
