@@ -23,7 +23,11 @@ import pytest
 
 from dbt_harness import PROJECT_DIR, DbtHarness
 
-MARTS = sorted(p.stem for p in (PROJECT_DIR / "models" / "marts").glob("*.sql"))
+sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+from rfm_marts import RUN_REPORTS  # noqa: E402
+
+# The marts about the customers; a run report (input_formats) names the input file, which differs.
+MARTS = sorted(p.stem for p in (PROJECT_DIR / "models" / "marts").glob("*.sql") if p.stem not in RUN_REPORTS)
 GENERATOR = PROJECT_DIR / "scripts" / "generate_orders.py"
 
 
