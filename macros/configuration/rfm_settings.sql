@@ -39,6 +39,15 @@
 {% endmacro %}
 
 
+{% macro rfm_guard_settings() %}
+    {#- The intake guard (macros/sources/order_intake.sql). -#}
+    {{ return({
+        'min_accepted_share': rfm_lifecycle.rfm_decimal_var('min_accepted_share', 0, 1),
+        'max_accepted_drop': rfm_lifecycle.rfm_decimal_var('max_accepted_drop', 0, 1),
+    }) }}
+{% endmacro %}
+
+
 {% macro rfm_scoring_settings() %}
     {{ return({
         'as_of_date': rfm_lifecycle.rfm_date_var('as_of_date', relative_days=true),

@@ -51,8 +51,46 @@
 {% endmacro %}
 
 
+{% macro rfm_write_exports_after_checks(results) %}
+    {#-
+        on-run-end: the files are written only by a `dbt build` that built
+        export_files and in which every node passed (every model, seed and
+        test of the run, the tests that read several models included): a
+        failing reconciliation must not reach a CRM. Otherwise the files stay
+        as the last good run wrote them, and the log says why.
+    -#}
+    {%- if not execute or results | selectattr('node.unique_id', 'equalto', 'model.rfm_lifecycle.export_files')
+        | list | length == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set folder = rfm_lifecycle.rfm_path_var('export_folder') -%}
+    {%- if folder is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set held = "rfm_lifecycle: export files NOT written to " ~ folder ~ "; the files there stay as the last good run wrote them: " -%}
+    {%- if flags.WHICH != 'build' -%}
+        {{ log(held ~ "they are written by `dbt build` only, after every test of the run passed; this was `dbt "
+            ~ flags.WHICH ~ "`.", info=true) }}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set failed = [] -%}
+    {%- for result in results if result.status not in ['success', 'pass', 'warn', 'no-op'] -%}
+        {%- do failed.append(result.node.name ~ " (" ~ result.status ~ ")") -%}
+    {%- endfor -%}
+    {%- if failed | length > 0 -%}
+        {{ log(held ~ failed | length ~ " node(s) of this run did not pass: " ~ failed[:5] | join(', ')
+            ~ (", ..." if failed | length > 5 else "") ~ ".", info=true) }}
+        {{ return('') }}
+    {%- endif -%}
+    {%- do rfm_lifecycle.rfm_write_export_files(
+        rfm_lifecycle.rfm_model_relation('export_files'), rfm_lifecycle.rfm_model_relation('export_contacts')) -%}
+    {{ log("rfm_lifecycle: export files written to " ~ folder ~ " (list: manifest.csv).", info=true) }}
+    {{ return('') }}
+{% endmacro %}
+
+
 {% macro rfm_write_export_files(files_relation, contacts_relation) %}
-    {#- Post-hook of export_files: writes every file it lists, then manifest.csv; nothing when export_folder is null. -#}
+    {#- Writes every file export_files lists, then manifest.csv; nothing when export_folder is null. -#}
     {%- set folder = rfm_lifecycle.rfm_export_settings().export_folder -%}
     {%- if not execute or folder is none -%}
         {{ return('') }}

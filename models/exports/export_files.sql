@@ -1,9 +1,9 @@
-{{ config(post_hook=after_commit("{{ rfm_lifecycle.rfm_write_export_files(this, ref('export_contacts')) }}")) }}
-
 {#-
     One row per export file, also for empty segments (a tool then reads an
     empty list, not last run's): every lifecycle segment, every segment of the
-    chosen RFM scheme, and due_today. Written as manifest.csv after the files.
+    chosen RFM scheme, and due_today. Written as manifest.csv after the files,
+    by the on-run-end hook, once every node of the run passed
+    (rfm_write_exports_after_checks in macros/exports/export_files.sql).
 -#}
 
 with

@@ -34,3 +34,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_order_fates_counted') }} (the intake guard: nothing reads orders from a stopped build)

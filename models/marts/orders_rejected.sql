@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_order_fates_counted') }} (the intake guard: a stopped build keeps the previous quarantine)
 {#- The quarantine: every source row that could not be used, exactly as it arrived, with the reason. -#}
 {%- set source_casts = [] -%}
 {%- for column in rfm_lifecycle.rfm_source_order_columns() -%}

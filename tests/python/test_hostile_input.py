@@ -12,13 +12,13 @@ from decimal import Decimal
 
 import pytest
 
-from dbt_harness import PROJECT_DIR, RUN_STATS, DbtHarness
+from dbt_harness import GUARD_OFF, PROJECT_DIR, RUN_STATS, DbtHarness
 
 FIXTURES = PROJECT_DIR / "tests" / "python" / "fixtures" / "hostile"
 HOSTILE = FIXTURES / "orders_hostile.csv"
 SOURCE_COLUMNS = ["order_id", "customer_id", "order_date", "amount", "status", "margin", "line_id"]
 HOSTILE_VARS = {"orders_path": str(HOSTILE), "customers_path": None, "as_of_date": "2024-06-30",
-                "max_order_date": "2025-12-31", "customer_id_case_sensitive": False}
+                "max_order_date": "2025-12-31", "customer_id_case_sensitive": False, **GUARD_OFF}
 
 
 def hostile_rows() -> list[dict]:

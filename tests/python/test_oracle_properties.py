@@ -26,7 +26,7 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 
-from dbt_harness import ORDER_COLUMNS, PROJECT_DIR, RUN_STATS, DbtHarness, write_csv  # noqa: E402
+from dbt_harness import GUARD_OFF, ORDER_COLUMNS, PROJECT_DIR, RUN_STATS, DbtHarness, write_csv  # noqa: E402
 from oracle.cohort_oracle import cohorts  # noqa: E402
 from oracle.rfm_oracle import Settings, SourceRow, accounting, compute, threshold_table  # noqa: E402
 from oracle.scenarios import MAX_ORDER_DATE, Scenario, scenarios  # noqa: E402
@@ -58,7 +58,7 @@ ACTION_PATHS = _action_paths()
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
     work = tmp_path_factory.mktemp("oracle")
-    h = DbtHarness(work, base_vars={"orders_path": str(work / "orders.csv"), "customers_path": None})
+    h = DbtHarness(work, base_vars={"orders_path": str(work / "orders.csv"), "customers_path": None, **GUARD_OFF})
     h.seed()
     return h
 

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from dbt_harness import PROJECT_DIR, RUN_STATS, DbtHarness
+from dbt_harness import GUARD_OFF, PROJECT_DIR, RUN_STATS, DbtHarness
 
 FILE = str(PROJECT_DIR / "tests" / "python" / "fixtures" / "hostile" / "orders_hostile.csv")
 SQL_INJECTION = "'; drop table customer_segments; --"
@@ -124,7 +124,7 @@ def nodes_reading(name: str) -> list[str]:
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
     h = DbtHarness(tmp_path_factory.mktemp("vars"),
-                   base_vars={"orders_path": FILE, "customers_path": FILE, "max_order_date": "2025-12-31"})
+                   base_vars={"orders_path": FILE, "customers_path": FILE, "max_order_date": "2025-12-31", **GUARD_OFF})
     h.seed()  # the rule check of int_segment_rules_validated reads the rules seed
     every_node = sorted({node for nodes in AREA_NODES.values() for node in nodes} | set(STAGING))
     assert h.invoke(["compile", "--select", *every_node]).success, "the base vars must compile"
