@@ -58,12 +58,13 @@ def show_segments(upload: uploads.Upload) -> None:
     except data.DashboardDataError as error:
         st.info(error.message)
         return
-    st.subheader(f"Your customers' segments, as of {marts.as_of_date}")
-    st.plotly_chart(charts.segment_bars(marts.segment_summary, "customers", "Customers per segment"),
-                    key="upload_segment_customers")
-    st.dataframe(marts.segment_summary[["lifecycle_segment", "customers", "share_of_customers", "revenue"]],
-                 hide_index=True, key="upload_segment_table")
-    st.page_link("app.py", label="Open the whole dashboard on your data", icon="📊")
+    with st.container(key="upload_segments"):
+        st.subheader(f"Your customers' segments, as of {marts.as_of_date}")
+        st.plotly_chart(charts.segment_bars(marts.segment_summary, "customers", "Customers per segment"),
+                        key="upload_segment_customers")
+        st.dataframe(marts.segment_summary[["lifecycle_segment", "customers", "share_of_customers", "revenue"]],
+                     hide_index=True, key="upload_segment_table")
+    st.page_link("app.py", label="Open the whole dashboard on your data")
 
 
 def main() -> None:
@@ -89,9 +90,7 @@ def main() -> None:
     st.subheader("Preview")
     st.caption("Found in the file; the build detects decimal separator, thousands separator and date format "
                "itself and shows them after it ran.")
-    facts = preview.facts()
-    for cell, (name, value) in zip(st.columns(len(facts)), facts.items()):
-        cell.metric(name, value)
+    st.markdown(" · ".join(f"{name}: **{value}**" for name, value in preview.facts().items()))
     st.dataframe(preview.rows.head(10), hide_index=True, key="upload_preview")
 
     mapping = choose_mapping(upload, preview.columns)
