@@ -329,19 +329,25 @@ def run_build(upload: Upload, variables: dict, progress: Callable[[float, str], 
         stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace", bufsize=1,
     ) as process:
         deadline = dt.datetime.now() + dt.timedelta(seconds=timeout_s)
-        for line in process.stdout:
-            log_file.write(line)
-            line = line.rstrip("\n")
-            output.append(line)
-            match = PROGRESS_LINE.match(line.strip())
-            if match:
-                done, total = int(match.group(1)), int(match.group(2))
-                node = line.split(match.group(3), 1)[1].split("..")[0].strip()
-                progress(min(done / total, 1.0), f"{done} of {total}: {node}")
-            if dt.datetime.now() > deadline:
-                process.kill()
-                output.append(f"Stopped: the build took longer than {timeout_s} s.")
-                break
+        try:
+            for line in process.stdout:
+                log_file.write(line)
+                line = line.rstrip("\n")
+                output.append(line)
+                match = PROGRESS_LINE.match(line.strip())
+                if match:
+                    done, total = int(match.group(1)), int(match.group(2))
+                    node = line.split(match.group(3), 1)[1].split("..")[0].strip()
+                    progress(min(done / total, 1.0), f"{done} of {total}: {node}")
+                if dt.datetime.now() > deadline:
+                    process.kill()
+                    output.append(f"Stopped: the build took longer than {timeout_s} s.")
+                    break
+        except BaseException:
+            # The page was left or rerun mid-build (Streamlit stops the script with an exception):
+            # stop dbt too, rather than leave it writing the upload's database unseen.
+            process.kill()
+            raise
         returncode = process.wait()
     success = returncode == 0
     progress(1.0, "Build finished" if success else "Build stopped")

@@ -105,12 +105,12 @@ def main() -> None:
             st.session_state[uploads.SESSION_KEY] = upload.id
     failure = st.session_state.get(f"upload_failure_{upload.id}")
     if failure:
+        # Its tables may be half from this run and half from an earlier one: only dbt's own words are shown.
         st.error("The build stopped; nothing is shown from it. What dbt said:")
         st.code(failure, language="text")
-    if failure is not None and upload.database.exists():
+    elif failure == "" and upload.database.exists():
         show_results(upload)
-        if not failure:
-            show_segments(upload)
+        show_segments(upload)
 
 
 main()

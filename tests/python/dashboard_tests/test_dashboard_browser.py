@@ -267,7 +267,8 @@ def test_upload_a_dutch_export_in_chromium(server, browser, tmp_path):
 
     # The segments of the uploaded customers: a drawn bar chart and the table.
     segments = ".st-key-upload_segments"
-    wait.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, f"{segments} .js-plotly-plot .barlayer .point path"))
+    bars = f"{segments} .js-plotly-plot .barlayer .point path"
+    wait.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, bars))
     assert browser.find_elements(By.CSS_SELECTOR, f'{segments} [data-testid="stDataFrame"]')
     assert "Your customers' segments, as of 2024-07-01" in body_text(browser)
     height = browser.execute_script(

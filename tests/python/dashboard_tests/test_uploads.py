@@ -7,6 +7,7 @@ file that cannot build, once here.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import duckdb
@@ -213,3 +214,36 @@ def test_a_mapping_to_a_missing_column_stops_the_build_with_dbts_reason(tmp_path
     assert outcome.log.exists()
     with pytest.raises(data.DashboardDataError):
         uploads.read_results(upload.database)
+
+
+class LeftThePage(Exception):
+    """Stands in for the exception Streamlit raises in a script that is stopped or rerun."""
+
+
+def test_a_build_interrupted_by_the_page_stops_dbt(tmp_path):
+    upload = uploads.save_upload("nl.csv", (EXPORTS / "nl_webshop_cp1252.csv").read_bytes(), tmp_path)
+
+    left: list[float] = []
+
+    def progress(share: float, text: str) -> None:
+        if share > 0:
+            left.append(time.monotonic())
+            raise LeftThePage
+
+    with pytest.raises(LeftThePage):
+        uploads.run_build(upload, uploads.build_vars(upload, DUTCH_MAPPING), progress)
+    assert time.monotonic() - left[0] < 5  # not after the rest of the build
+    assert not processes_naming(str(upload.file))  # the dbt that read the upload is gone
+    assert "Done." not in (upload.folder / "build.log").read_text()
+
+
+def processes_naming(text: str) -> list[int]:
+    """Ids of live processes whose command line holds `text` (from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text.encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            pass
+    return found
