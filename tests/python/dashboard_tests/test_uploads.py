@@ -7,14 +7,16 @@ file that cannot build, once here.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from dashboard import data, uploads
-from dashboard_paths import PROJECT_ROOT
+from dashboard_paths import APP, PROJECT_ROOT
 
 EXPORTS = PROJECT_ROOT / "tests" / "python" / "fixtures" / "exports"
 NOW = dt.datetime(2026, 3, 5, 9, 30, 0, tzinfo=dt.timezone.utc)
@@ -247,3 +249,31 @@ def processes_naming(text: str) -> list[int]:
         except OSError:
             pass
     return found
+
+
+def test_every_page_shows_the_sessions_upload_until_back_to_the_demo(dashboard_database, tmp_path, monkeypatch):
+    """AppTest: a built upload in the session is what the overview and the phase pages read;
+    the overview's sidebar button returns to RFM_DUCKDB_PATH."""
+    demo = tmp_path / "demo.duckdb"
+    shutil.copyfile(dashboard_database, demo)
+    monkeypatch.setenv("RFM_DUCKDB_PATH", str(demo))
+    monkeypatch.setenv("RFM_UPLOADS_DIR", str(tmp_path / "uploads"))
+    upload = uploads.save_upload("orders.csv", b"a\n1\n", tmp_path / "uploads")
+    shutil.copyfile(dashboard_database, upload.database)
+
+    for script in (APP, APP.parent / "pages" / "1_Acquisition.py"):
+        page = AppTest.from_file(str(script), default_timeout=120)
+        page.session_state[uploads.SESSION_KEY] = upload.id
+        page.run()
+        assert not page.exception, [exception.value for exception in page.exception]
+        captions = " ".join(caption.value for caption in page.caption)
+        assert str(upload.database) in captions and str(demo) not in captions
+
+    app = AppTest.from_file(str(APP), default_timeout=120)
+    app.session_state[uploads.SESSION_KEY] = upload.id
+    app.run()
+    app.sidebar.button(key="demo_data").click().run()
+    assert not app.exception
+    captions = " ".join(caption.value for caption in app.caption)
+    assert str(demo) in captions and str(upload.database) not in captions
+    assert not app.sidebar.button  # no way back to the demo shown while the demo is shown
