@@ -64,6 +64,14 @@ HEADER_NAMES = {
                 "positionsnummer", "position"),
 }
 
+# The orders_format keys (dbt_project.yml) a user may have to set when the build asks, as for a file
+# whose amounts all read two ways (1.250); 'auto' = detected by the build.
+FORMAT_CHOICES = {
+    "decimal_separator": ("auto", ",", "."),
+    "thousands_separator": ("auto", "none", ".", ",", "space"),
+    "date_format": ("auto", "dd-mm-yyyy", "yyyy-mm-dd", "dd/mm/yyyy", "dd.mm.yyyy", "mm/dd/yyyy", "mm-dd-yyyy"),
+}
+
 # A dbt progress line: "07:18:30  4 of 313 OK loaded seed file main.rfm_segment_rules ... [INSERT 17 in 0.44s]".
 PROGRESS_LINE = re.compile(r"^\S*\s*(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
 
@@ -273,13 +281,22 @@ def mapping_problems(mapping: Mapping[str, str | None], columns: list[str]) -> l
     return problems
 
 
-def build_vars(upload: Upload, mapping: Mapping[str, str | None]) -> dict:
-    """The --vars of the upload's build: its file, the mapping, and no customers file (no demo prospects)."""
-    return {
+def build_vars(upload: Upload, mapping: Mapping[str, str | None],
+               formats: Mapping[str, str] | None = None) -> dict:
+    """The --vars of the upload's build: its file, the mapping, no customers file (no demo prospects),
+    and the orders_format keys the user set (a key left on auto is left out: the build detects it)."""
+    variables = {
         "orders_path": str(upload.file),
         "orders_columns": {field: mapping.get(field) or None for field in FIELDS},
         "customers_path": None,
     }
+    chosen = {key: value for key, value in (formats or {}).items() if value and value != "auto"}
+    unknown = [f"{key}: {value}" for key, value in chosen.items() if value not in FORMAT_CHOICES.get(key, ())]
+    if unknown:
+        raise ValueError(f"Not an orders_format choice: {', '.join(unknown)}")
+    if chosen:
+        variables["orders_format"] = chosen
+    return variables
 
 
 @dataclass

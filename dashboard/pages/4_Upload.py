@@ -25,7 +25,7 @@ def choose_mapping(upload: uploads.Upload, columns: list[str]) -> dict[str, str 
     st.subheader("Column mapping")
     st.caption("Proposed from the header names; correct any field. Fields marked * are required.")
     mapping = {}
-    cells = st.columns(4)
+    cells = st.container(key="upload_mapping").columns(4)
     for i, field in enumerate(uploads.FIELDS):
         options = [NONE, *columns]
         label = field + (" *" if field in uploads.REQUIRED_FIELDS else "")
@@ -33,6 +33,13 @@ def choose_mapping(upload: uploads.Upload, columns: list[str]) -> dict[str, str 
                                         key=f"map_{upload.id}_{field}")
         mapping[field] = None if chosen == NONE else chosen
     return mapping
+
+
+def choose_formats(upload: uploads.Upload) -> dict[str, str]:
+    with st.expander("How the file writes amounts and dates: leave on auto unless the build asks"):
+        cells = st.columns(len(uploads.FORMAT_CHOICES))
+        return {key: cell.selectbox(key, choices, key=f"format_{upload.id}_{key}")
+                for cell, (key, choices) in zip(cells, uploads.FORMAT_CHOICES.items())}
 
 
 def show_results(upload: uploads.Upload) -> None:
@@ -94,12 +101,13 @@ def main() -> None:
     st.dataframe(preview.rows.head(10), hide_index=True, key="upload_preview")
 
     mapping = choose_mapping(upload, preview.columns)
+    formats = choose_formats(upload)
     problems = uploads.mapping_problems(mapping, preview.columns)
     for problem in problems:
         st.warning(problem)
     if st.button("Build", type="primary", disabled=bool(problems), key="upload_build"):
         bar = st.progress(0.0, text="Starting the build")
-        outcome = uploads.run_build(upload, uploads.build_vars(upload, mapping), bar.progress)
+        outcome = uploads.run_build(upload, uploads.build_vars(upload, mapping, formats), bar.progress)
         st.session_state[f"upload_failure_{upload.id}"] = outcome.message
         if outcome.success:
             st.session_state[uploads.SESSION_KEY] = upload.id

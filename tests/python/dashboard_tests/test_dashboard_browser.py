@@ -246,7 +246,7 @@ def test_upload_a_dutch_export_in_chromium(server, browser, tmp_path):
     for fact in ("encoding: windows-1252", "delimiter: ;", "file kind: CSV text"):
         assert fact in text, fact
     chosen = {}
-    for box in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]'):
+    for box in browser.find_elements(By.CSS_SELECTOR, '.st-key-upload_mapping [data-testid="stSelectbox"]'):
         choice = box.find_element(By.CSS_SELECTOR, "input[role=combobox]")  # the chosen option is its value
         chosen[choice.get_attribute("aria-label").removesuffix(" *")] = choice.get_attribute("value")
     assert chosen == {"order_id": "Ordernummer", "customer_id": "Klantnummer", "order_date": "Besteldatum",

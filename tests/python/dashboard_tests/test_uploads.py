@@ -157,6 +157,13 @@ def test_build_vars_hold_the_file_and_the_mapping_and_no_demo_customers(tmp_path
         "orders_columns": {**DUTCH_MAPPING, "status": None},
         "customers_path": None,
     }
+    # an orders_format key only when the user set it; auto is the build's own detection
+    assert uploads.build_vars(upload, DUTCH_MAPPING, {"decimal_separator": "auto"}) == variables | {
+        "orders_columns": DUTCH_MAPPING}
+    assert uploads.build_vars(upload, DUTCH_MAPPING, {"decimal_separator": ",", "date_format": "auto"})[
+        "orders_format"] == {"decimal_separator": ","}
+    with pytest.raises(ValueError, match="decimal_separator: ;"):
+        uploads.build_vars(upload, DUTCH_MAPPING, {"decimal_separator": ";"})
     command, environment = uploads.dbt_command(upload, variables)
     assert command[1] == "build" and "--vars" in command
     # its own database, never the demo's; DuckDB whatever RFM_TARGET says; no usage statistics sent
@@ -277,3 +284,21 @@ def test_every_page_shows_the_sessions_upload_until_back_to_the_demo(dashboard_d
     captions = " ".join(caption.value for caption in app.caption)
     assert str(demo) in captions and str(upload.database) not in captions
     assert not app.sidebar.button  # no way back to the demo shown while the demo is shown
+
+
+def test_a_file_that_reads_two_ways_builds_once_the_user_answers(tmp_path):
+    """Only 1.250-like amounts: the build stops and names the var; with decimal_separator ',' it builds."""
+    upload = uploads.save_upload("ambiguous.csv", (EXPORTS / "ambiguous_amounts.csv").read_bytes(), tmp_path)
+    mapping = uploads.propose_mapping(uploads.inspect(upload).columns)
+    assert mapping == {"order_id": "order_id", "customer_id": "customer_id", "order_date": "order_date",
+                       "amount": "amount", "status": None, "margin": None, "line_id": None}
+    stopped = uploads.run_build(upload, uploads.build_vars(upload, mapping))
+    assert not stopped.success
+    assert "orders_format.decimal_separator" in stopped.message, stopped.message
+    built = uploads.run_build(upload, uploads.build_vars(upload, mapping, {"decimal_separator": ","}))
+    assert built.success, built.message
+    results = uploads.read_results(upload.database)
+    assert (results.accepted_rows, results.source_rows) == (2, 2)
+    formats = results.formats.set_index("setting_name")
+    assert tuple(formats.loc["decimal_separator", ["value_in_force", "set_by"]]) == (",", "configured")
+    assert set(results.fates["source_rows"]) == {2}
