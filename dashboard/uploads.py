@@ -132,12 +132,13 @@ class Upload:
 
 
 def save_upload(name: str, content: bytes, root: Path | None = None, now: dt.datetime | None = None) -> Upload:
-    """Store the bytes under uploads/<utc time>-<content hash>/<safe name>; the same file twice is one upload."""
+    """Store the bytes under uploads/<utc time>-<hash of name and content>/<safe name>; the same file dropped
+    twice in one second is one upload."""
     if not content:
         raise UploadError(f"{name}: the file is empty.")
     file_name = safe_file_name(name)
     now = now or dt.datetime.now(dt.timezone.utc)
-    digest = hashlib.sha256(content).hexdigest()[:12]
+    digest = hashlib.sha256(file_name.encode() + b"\0" + content).hexdigest()[:12]
     upload_id = f"{now:%Y%m%d-%H%M%S}-{digest}"
     folder = (root or uploads_folder()) / upload_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -182,6 +183,16 @@ def _plugin():
     return module
 
 
+def _table(header: list[str], body: list[list[str]]) -> pd.DataFrame:
+    """The preview rows as text; a repeated or empty header is shown numbered (a table needs unique names)."""
+    seen: dict[str, int] = {}
+    names = []
+    for column in header:
+        seen[column] = seen.get(column, 0) + 1
+        names.append(column if column and seen[column] == 1 else f"{column or '(no name)'} ({seen[column]})")
+    return pd.DataFrame(body, columns=names, dtype="string")
+
+
 def _delimiter(lines: list[str]) -> str:
     """The candidate that splits the header into the most fields, the same number on the next lines."""
     best, best_fields = ",", 1
@@ -211,7 +222,7 @@ def inspect(upload: Upload, rows: int = PREVIEW_ROWS) -> Preview:
             text = _plugin()._cell_text
             header = [text(cell) or "" for cell in cells[0]]
             body = [[text(cell) or "" for cell in row] for row in cells[1:]]
-            return Preview("sheet", header, pd.DataFrame(body, columns=header, dtype="string"))
+            return Preview("sheet", header, _table(header, body))
         return _inspect_text(upload.file, rows)
     except UploadError:
         raise
@@ -238,7 +249,7 @@ def _inspect_text(path: Path, rows: int) -> Preview:
     parsed = [row for row in csv.reader(lines, delimiter=delimiter)]
     header = [column.strip() for column in parsed[0]]
     body = [(row + [""] * len(header))[: len(header)] for row in parsed[1:] if row]
-    return Preview("csv", header, pd.DataFrame(body, columns=header, dtype="string"),
+    return Preview("csv", header, _table(header, body),
                    encoding=facts["encoding"], byte_order_mark=facts["bom"], sep_line=facts["sep_line"],
                    delimiter=delimiter)
 

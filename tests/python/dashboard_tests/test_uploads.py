@@ -94,6 +94,14 @@ def test_preview_of_real_exports(tmp_path, name, facts):
         assert preview.columns == ["order_id", "customer_id", "order_date", "amount", "status"]
 
 
+def test_preview_of_a_header_with_repeated_and_empty_names(tmp_path):
+    upload = uploads.save_upload("o.csv", "Status;Status;;Klant\r\na;b;c;d\r\n".encode("cp1252"), tmp_path)
+    preview = uploads.inspect(upload)
+    assert preview.columns == ["Status", "Status", "", "Klant"]  # as in the file, for the mapping
+    assert list(preview.rows.columns) == ["Status", "Status (2)", "(no name) (1)", "Klant"]
+    assert preview.rows.iloc[0].tolist() == ["a", "b", "c", "d"]
+
+
 def test_preview_of_parquet(tmp_path):
     path = tmp_path / "orders.parquet"
     with duckdb.connect() as connection:
