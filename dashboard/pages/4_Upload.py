@@ -20,6 +20,15 @@ from dashboard import binding, charts, data, uploads  # noqa: E402
 NONE = "(not in the file)"
 
 
+@st.cache_data(show_spinner="Reading the file", max_entries=8)
+def cached_preview(upload_id: str) -> uploads.Preview:
+    """Read once per upload: the encoding check reads the whole file, and every widget reruns the page."""
+    upload = uploads.Upload.find(upload_id)
+    if upload is None:
+        raise uploads.UploadError("The saved upload is gone (uploads/ was cleared?): drop the file again.")
+    return uploads.inspect(upload)
+
+
 def choose_mapping(upload: uploads.Upload, columns: list[str]) -> dict[str, str | None]:
     proposed = uploads.propose_mapping(columns)
     st.subheader("Column mapping")
@@ -90,7 +99,7 @@ def main() -> None:
         upload = uploads.Upload.find(st.session_state[saved])
         if upload is None:
             raise uploads.UploadError("The saved upload is gone (uploads/ was cleared?): drop the file again.")
-        preview = uploads.inspect(upload)
+        preview = cached_preview(upload.id)
     except uploads.UploadError as error:
         st.error(str(error))
         return
