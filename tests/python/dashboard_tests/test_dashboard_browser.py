@@ -239,14 +239,17 @@ def test_upload_a_dutch_export_in_chromium(server, browser, tmp_path):
     file_input = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "input[type=file]")))
     file_input.send_keys(str(export))
 
-    wait.until(lambda driver: "Column mapping" in body_text(driver) or driver.find_elements(
-        By.CSS_SELECTOR, '[data-testid="stException"]'))
+    # Streamlit sends the page element by element: wait for the last one the mapping needs, the button.
+    mapping_boxes = '.st-key-upload_mapping [data-testid="stSelectbox"]'
+    wait.until(lambda driver: (len(driver.find_elements(By.CSS_SELECTOR, mapping_boxes)) == 7
+                               and driver.find_elements(By.CSS_SELECTOR, ".st-key-upload_build button"))
+               or driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'))
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     text = body_text(browser)
     for fact in ("encoding: windows-1252", "delimiter: ;", "file kind: CSV text"):
         assert fact in text, fact
     chosen = {}
-    for box in browser.find_elements(By.CSS_SELECTOR, '.st-key-upload_mapping [data-testid="stSelectbox"]'):
+    for box in browser.find_elements(By.CSS_SELECTOR, mapping_boxes):
         choice = box.find_element(By.CSS_SELECTOR, "input[role=combobox]")  # the chosen option is its value
         chosen[choice.get_attribute("aria-label").removesuffix(" *")] = choice.get_attribute("value")
     assert chosen == {"order_id": "Ordernummer", "customer_id": "Klantnummer", "order_date": "Besteldatum",
@@ -261,8 +264,9 @@ def test_upload_a_dutch_export_in_chromium(server, browser, tmp_path):
         or driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'))
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     assert "The build stopped" not in body_text(browser), body_text(browser)
-    metric = next(m for m in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]')
-                  if "Rows accepted" in m.text)
+    metric = wait.until(lambda driver: next(
+        (m for m in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]') if "Rows accepted" in m.text),
+        None))
     assert "5 of 6" in metric.text, metric.text
 
     # The segments of the uploaded customers: a drawn bar chart and the table.
@@ -282,11 +286,17 @@ def test_upload_a_dutch_export_in_chromium(server, browser, tmp_path):
     browser.set_window_size(1500, 1200)
 
     # The whole dashboard on the upload, in the same session.
-    browser.find_element(By.CSS_SELECTOR, '[data-testid="stPageLink-NavLink"]').click()
-    wait.until(lambda driver: "Headline" in body_text(driver) and drawn(driver)["plots"] >= 1)
+    wait.until(expected_conditions.element_to_be_clickable(
+        (By.CSS_SELECTOR, '[data-testid="stPageLink-NavLink"]'))).click()
+
+    def customers_metric(driver):
+        if "Headline" not in body_text(driver):
+            return None
+        return next((m for m in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]')
+                     if m.text.startswith("Customers")), None)
+
+    customers = wait.until(customers_metric)
+    assert customers.text.splitlines()[-1] == "3"
     text = body_text(browser)
     assert str(tmp_path / "uploads") in text
     assert "As of 2024-07-01" in text
-    customers = next(m for m in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]')
-                     if m.text.startswith("Customers"))
-    assert customers.text.splitlines()[-1] == "3"
