@@ -17,7 +17,7 @@ if str(PROJECT_ROOT) not in sys.path:
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from dashboard import charts, data  # noqa: E402
+from dashboard import binding, charts, data, uploads  # noqa: E402
 
 DEFAULT_CONTACT_DAYS = 14
 
@@ -219,8 +219,12 @@ def section_actions(marts: data.Marts, signature: tuple[str, int, int]) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="RFM lifecycle", layout="wide")
+    binding.require_loopback()
     st.title("RFM lifecycle")
-    path = data.database_path()
+    path = uploads.selected_database(st.session_state)
+    if st.session_state.get(uploads.SESSION_KEY) and st.sidebar.button("Back to the demo data", key="demo_data"):
+        del st.session_state[uploads.SESSION_KEY]
+        st.rerun()
     try:
         signature = data.database_signature(path)
         marts = cached_marts(signature)

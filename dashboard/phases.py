@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data
+from dashboard import binding, data, uploads
 
 PHASE_TABLES = ("customer_cohorts", "new_customer_repeat_shares", "lifecycle_phases")
 # Which action-path phases (seeds/segment_action_paths.csv) each page covers, as lifecycle_phases counts them.
@@ -189,8 +189,9 @@ def _cached(signature: tuple[str, int, int]) -> PhaseMarts:
 
 def _start(phase: str) -> tuple[PhaseMarts, tuple[str, int, int]] | None:
     st.set_page_config(page_title=f"RFM lifecycle · {phase}", layout="wide")
+    binding.require_loopback()
     st.title(phase)
-    path = data.database_path()
+    path = uploads.selected_database(st.session_state)
     try:
         signature = data.database_signature(path)
         marts = _cached(signature)

@@ -9,12 +9,21 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from streamlit import config as streamlit_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dashboard_paths import APP, PROJECT_ROOT  # noqa: E402,F401
 from history_fixture import HISTORY_DDL, add_missing_history_tables  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_address():
+    """AppTest runs the pages without a server, so without the dashboard's script-level
+    config: stand in for it, or every page refuses to show data (dashboard/binding.py)."""
+    streamlit_config.set_option("server.address", "127.0.0.1")
+    yield
 
 
 @pytest.fixture(scope="session")

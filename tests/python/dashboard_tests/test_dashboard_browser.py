@@ -38,6 +38,7 @@ if not (CHROMIUM and CHROMEDRIVER):
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
@@ -50,7 +51,9 @@ def free_port() -> int:
 @pytest.fixture()
 def server(dashboard_database: Path, tmp_path: Path):
     port = free_port()
-    environment = {**os.environ, "RFM_DUCKDB_PATH": str(dashboard_database)}
+    # Uploads (the Upload page) go to the test's own folder, not the project's uploads/.
+    environment = {**os.environ, "RFM_DUCKDB_PATH": str(dashboard_database),
+                   "RFM_UPLOADS_DIR": str(tmp_path / "uploads")}
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
         [
@@ -205,3 +208,95 @@ def test_phase_pages_draw_in_chromium(server, browser, sql):
         assert browser.save_screenshot(str(screenshot))
         assert screenshot.stat().st_size > 50_000
         browser.set_window_size(1500, 1200)
+
+
+# A Dutch web shop's export as it comes: semicolons, Windows-1252 (the ‘’ and é are single bytes),
+# CRLF, dd-mm-yyyy dates, 1.234,50 amounts, Dutch headers and statuses. Five orders of three
+# customers are accepted; the cancelled one (Geannuleerd) is not.
+DUTCH_EXPORT = (
+    "Ordernummer;Klantnummer;Klantnaam;Besteldatum;Totaal incl. btw;Status\r\n"
+    "20001;K0042;Jan Müller;05-03-2024;1.234,50;Afgerond\r\n"
+    "20002;K0042;Jan Müller;17-04-2024;12,50;Afgerond\r\n"
+    "20003;K0107;Café ‘De Kroon’;02-05-2024;99,95;Afgerond\r\n"
+    "20004;K0107;Café ‘De Kroon’;03-05-2024;45,00;Geannuleerd\r\n"
+    "20005;0815;Zoë;30-06-2024;1.250,00;Afgerond\r\n"
+    "20006;K0042;Jan Müller;01-07-2024;7,00;Afgerond\r\n"
+)
+BUILD_TIMEOUT_S = 300
+
+
+def body_text(driver) -> str:
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def test_upload_a_dutch_export_in_chromium(server, browser, tmp_path):
+    """Drop the file on the real file input, check the proposed mapping, build, read the result,
+    and open the dashboard on the uploaded data."""
+    export = tmp_path / "Bestellingen export (maart).csv"
+    export.write_bytes(DUTCH_EXPORT.encode("cp1252"))
+    browser.get(f"{server}/Upload")
+    wait = WebDriverWait(browser, DRAW_TIMEOUT_S, poll_frequency=0.5)
+    file_input = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "input[type=file]")))
+    file_input.send_keys(str(export))
+
+    # Streamlit sends the page element by element: wait for the last one the mapping needs, the button.
+    mapping_boxes = '.st-key-upload_mapping [data-testid="stSelectbox"]'
+    wait.until(lambda driver: (len(driver.find_elements(By.CSS_SELECTOR, mapping_boxes)) == 7
+                               and driver.find_elements(By.CSS_SELECTOR, ".st-key-upload_build button"))
+               or driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'))
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    text = body_text(browser)
+    for fact in ("encoding: windows-1252", "delimiter: ;", "file kind: CSV text"):
+        assert fact in text, fact
+    chosen = {}
+    for box in browser.find_elements(By.CSS_SELECTOR, mapping_boxes):
+        choice = box.find_element(By.CSS_SELECTOR, "input[role=combobox]")  # the chosen option is its value
+        chosen[choice.get_attribute("aria-label").removesuffix(" *")] = choice.get_attribute("value")
+    assert chosen == {"order_id": "Ordernummer", "customer_id": "Klantnummer", "order_date": "Besteldatum",
+                      "amount": "Totaal incl. btw", "status": "Status", "margin": "(not in the file)",
+                      "line_id": "(not in the file)"}
+
+    build = browser.find_element(By.CSS_SELECTOR, ".st-key-upload_build button")
+    assert build.is_enabled()
+    build.click()
+    WebDriverWait(browser, BUILD_TIMEOUT_S, poll_frequency=1.0).until(
+        lambda driver: "Rows accepted" in body_text(driver) or "The build stopped" in body_text(driver)
+        or driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'))
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    assert "The build stopped" not in body_text(browser), body_text(browser)
+    metric = wait.until(lambda driver: next(
+        (m for m in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]') if "Rows accepted" in m.text),
+        None))
+    assert "5 of 6" in metric.text, metric.text
+
+    # The segments of the uploaded customers: a drawn bar chart and the table.
+    segments = ".st-key-upload_segments"
+    bars = f"{segments} .js-plotly-plot .barlayer .point path"
+    wait.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, bars))
+    assert browser.find_elements(By.CSS_SELECTOR, f'{segments} [data-testid="stDataFrame"]')
+    assert "Your customers' segments, as of 2024-07-01" in body_text(browser)
+    height = browser.execute_script(
+        "const main = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+        "return Math.max(main.scrollHeight, document.body.scrollHeight);"
+    )
+    browser.set_window_size(1500, min(int(height) + 200, 16000))
+    time.sleep(1.0)  # let Plotly finish its resize transition before the picture
+    shot = SCREENSHOT.with_name("dashboard_upload.png")
+    assert browser.save_screenshot(str(shot))
+    browser.set_window_size(1500, 1200)
+
+    # The whole dashboard on the upload, in the same session.
+    wait.until(expected_conditions.element_to_be_clickable(
+        (By.CSS_SELECTOR, '[data-testid="stPageLink-NavLink"]'))).click()
+
+    def customers_metric(driver):
+        if "Headline" not in body_text(driver):
+            return None
+        return next((m for m in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]')
+                     if m.text.startswith("Customers")), None)
+
+    customers = wait.until(customers_metric)
+    assert customers.text.splitlines()[-1] == "3"
+    text = body_text(browser)
+    assert str(tmp_path / "uploads") in text
+    assert "As of 2024-07-01" in text
