@@ -31,6 +31,8 @@ MARTS = [
     "lifecycle_phases",
     "export_contacts",
     "export_files",
+    # The semantic layer's time spine (docs/semantic_layer.md): equal days on every engine.
+    "calendar_days",
 ]
 
 # Tables about the run itself rather than the customers: how the inputs were read
