@@ -1,7 +1,8 @@
-"""dbt-duckdb plugin: the file reading DuckDB cannot do on its own (issue 13).
+"""dbt-duckdb plugin: the file work DuckDB cannot do on its own (issues 13 and 14).
 
-Registers three SQL functions on every DuckDB connection dbt opens; the input
-macros (macros/sources/input_relations.sql) call them while a model compiles:
+Registers SQL functions on every DuckDB connection dbt opens; the input
+macros (macros/sources/input_relations.sql) call the first three while a model
+compiles, the export and publishing hooks the others at the end of a run:
 
   rfm_file_facts(path)         JSON: the encoding (utf-8, or windows-1252 when a byte
                                sequence is not UTF-8), whether a UTF-8 byte order mark
@@ -13,6 +14,12 @@ macros (macros/sources/input_relations.sql) call them while a model compiles:
                                CSV, every cell as text (python-calamine). Returns its path.
   rfm_add_byte_order_mark(p)   puts a UTF-8 byte order mark in front of a CSV file the
                                export wrote (export_csv_dialect: excel), replacing it whole.
+  rfm_snapshot_folder()        the folder of published snapshots beside the database
+                               (`<database>.published/`), created when missing.
+  rfm_prune_snapshots(keep)    deletes the published snapshots (`run_*.duckdb`) but the
+                               `keep` newest and the one current.json names; returns how
+                               many it deleted. A reader that has an old one open keeps
+                               reading it (the file lives on until it is closed).
 
 Copies go to a folder beside the DuckDB database (`<database>.inputs/`), named after
 the source path, size and modification time, so an unchanged file is converted once.
@@ -127,7 +134,32 @@ def add_byte_order_mark(path: str) -> str:
     return path
 
 
-FUNCTIONS = ("rfm_file_facts", "rfm_utf8_copy", "rfm_sheet_copy", "rfm_add_byte_order_mark")
+def _snapshot_folder(database: str | None) -> Path:
+    base = Path(database) if database and database != ":memory:" else Path.cwd() / "rfm_lifecycle.duckdb"
+    folder = base.with_name(base.name + ".published")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def prune_snapshots(folder: Path, keep: int) -> int:
+    current = None
+    try:
+        current = json.loads((folder / "current.json").read_text().splitlines()[0])["snapshot"]
+    except (OSError, IndexError, KeyError, ValueError):
+        pass
+    snapshots = sorted(folder.glob("run_*.duckdb"), key=lambda path: (path.stat().st_mtime_ns, path.name),
+                       reverse=True)
+    deleted = 0
+    for path in snapshots[keep:]:
+        if path.name != current:
+            path.unlink(missing_ok=True)
+            Path(str(path) + ".wal").unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
+FUNCTIONS = ("rfm_file_facts", "rfm_utf8_copy", "rfm_sheet_copy", "rfm_add_byte_order_mark",
+             "rfm_snapshot_folder", "rfm_prune_snapshots")
 
 
 def _forget_functions(conn) -> None:
@@ -151,4 +183,8 @@ class Plugin(BasePlugin):
                              ["VARCHAR"], "VARCHAR", side_effects=True)
         conn.create_function("rfm_add_byte_order_mark", add_byte_order_mark, ["VARCHAR"], "VARCHAR",
                              side_effects=True)
+        conn.create_function("rfm_snapshot_folder", lambda: str(_snapshot_folder(database)), [], "VARCHAR",
+                             side_effects=True)
+        conn.create_function("rfm_prune_snapshots", lambda keep: prune_snapshots(_snapshot_folder(database), keep),
+                             ["INTEGER"], "INTEGER", side_effects=True)
         atexit.register(_forget_functions, conn)

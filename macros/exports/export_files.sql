@@ -73,10 +73,7 @@
             ~ flags.WHICH ~ "`.", info=true) }}
         {{ return('') }}
     {%- endif -%}
-    {%- set failed = [] -%}
-    {%- for result in results if result.status not in ['success', 'pass', 'warn', 'no-op'] -%}
-        {%- do failed.append(result.node.name ~ " (" ~ result.status ~ ")") -%}
-    {%- endfor -%}
+    {%- set failed = rfm_lifecycle.rfm_run_failures(results) -%}
     {%- if failed | length > 0 -%}
         {{ log(held ~ failed | length ~ " node(s) of this run did not pass: " ~ failed[:5] | join(', ')
             ~ (", ..." if failed | length > 5 else "") ~ ".", info=true) }}
