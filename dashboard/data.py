@@ -1,15 +1,24 @@
 """Read the rfm_lifecycle marts from a DuckDB file, read-only.
 
+The file is the build's published snapshot when there is one
+(`<database>.published/current.json` names it; macros/publishing/published_snapshots.sql):
+one whole build whose every test passed, so the dashboard never shows marts of
+two runs and keeps working while the next build holds the database. Without a
+snapshot (publishing switched off, a database built before 0.4.0) it reads the
+database itself.
+
 Every function opens the file, reads and closes it again: a read-only DuckDB
-connection holds a lock that would make the next `dbt build` fail, so the
-dashboard never keeps one open. Results are cached by the caller on the file's
-signature (path, size, modification time), so a rebuild shows up on reload.
+connection on the database holds a lock that would make the next `dbt build`
+fail, so the dashboard never keeps one open. Results are cached by the caller on
+the file's signature (path, size, modification time), so a new build shows up on
+reload.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,8 +67,23 @@ class DashboardDataError(Exception):
 
 
 def database_path(environ: dict[str, str] | None = None) -> Path:
+    """The file to read for RFM_DUCKDB_PATH (default rfm_lifecycle.duckdb): its published snapshot, if any."""
     environ = os.environ if environ is None else environ
-    return Path(environ.get("RFM_DUCKDB_PATH") or DEFAULT_DATABASE).expanduser()
+    return readable_database(Path(environ.get("RFM_DUCKDB_PATH") or DEFAULT_DATABASE).expanduser())
+
+
+def readable_database(database: Path) -> Path:
+    """The published snapshot current.json names beside the database, else the database itself. A pointer
+    that cannot be read, or names a file that is not there, is no snapshot."""
+    pointer = database.with_name(database.name + ".published") / "current.json"
+    try:
+        snapshot = json.loads(pointer.read_text(encoding="utf-8").splitlines()[0])["snapshot"]
+    except (OSError, IndexError, KeyError, TypeError, ValueError):
+        return database
+    if not isinstance(snapshot, str) or Path(snapshot).name != snapshot or not snapshot.startswith("run_"):
+        return database
+    candidate = pointer.parent / snapshot
+    return candidate if candidate.is_file() else database
 
 
 def database_signature(path: Path) -> tuple[str, int, int]:

@@ -429,6 +429,6 @@ def selected_database(session_state: Mapping, environ: Mapping[str, str] | None 
     """The database the dashboard shows: the session's built upload, else RFM_DUCKDB_PATH (the demo)."""
     upload = Upload.find(session_state.get(SESSION_KEY), uploads_folder(environ))
     if upload is not None and upload.database.exists():
-        return upload.database
+        return data.readable_database(upload.database)
     return data.database_path(None if environ is None else dict(environ))
 
