@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from . import validation
 from .database import DatabaseUnavailable, Reader, open_reader
@@ -20,6 +21,23 @@ from .models import (
     ThresholdsAnswer,
 )
 from .snapshot import database_to_read
+
+
+
+class AnyText(Convertor):
+    """A path part that may hold '/' and line breaks (Starlette's `path` stops at a newline), so a
+    customer id with a control character gets a 422 from validation, not a 404 for a missing route."""
+
+    regex = "(?s:.+)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anytext", AnyText())
 
 router = APIRouter()
 
@@ -63,7 +81,7 @@ def health(response: Response) -> Health:
         return Health(status="unavailable", detail=str(error), **answer)
 
 
-@router.get("/customers/{customer_id:path}", response_model=CustomerAnswer,
+@router.get("/customers/{customer_id:anytext}", response_model=CustomerAnswer,
             responses={**ERRORS, 404: {"model": ErrorAnswer, "description": "No such customer."}},
             tags=["customers"])
 def customer(customer_id: Annotated[str, Path(description="Customer key as in customer_segments.")],
