@@ -3,13 +3,15 @@
 Why per request: a snapshot switch (a new current.json) takes effect on the next
 request without any cache to invalidate, and one request never reads two runs,
 because all its queries go through the one connection opened on one file. Opening
-a small read-only DuckDB file costs a few milliseconds. Every query binds its
+costs about 50 ms on the demo for the project database and about 2 ms for a published
+snapshot, which SnapshotAnchor keeps open. Every query binds its
 values as parameters; table names come from the constants below, never from input."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -79,6 +81,39 @@ class Reader:
         return [{name: to_json_value(value) for name, value in zip(names, row)} for row in cursor.fetchall()]
 
 
+class SnapshotAnchor:
+    """Keeps the current published snapshot open, so each request's own connection reuses the open
+    database (DuckDB shares one instance per file within a process): about 2 ms to open instead of
+    about 50 ms on the demo. Only for published snapshots, which are never written again; the
+    project database is not held open, because that would block the next `dbt build` on it.
+    When current.json names another snapshot, the old anchor is closed; requests still reading it
+    keep their own connections, and DuckDB releases the file when the last one closes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._path: str | None = None
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    def hold(self, choice: DatabaseChoice) -> None:
+        path = str(choice.path) if choice.source == "published_snapshot" else None
+        with self._lock:
+            if path == self._path:
+                return
+            previous, self._connection, self._path = self._connection, None, None
+            if previous is not None:
+                previous.close()
+            if path is None:
+                return
+            try:
+                self._connection = duckdb.connect(path, read_only=True)
+                self._path = path
+            except duckdb.Error:
+                pass  # the request's own connect reports the problem
+
+
+ANCHOR = SnapshotAnchor()
+
+
 @contextmanager
 def open_reader(choice: DatabaseChoice | None = None) -> Iterator[Reader]:
     """A Reader on the file database_to_read() names, opened read-only and closed afterwards."""
@@ -87,6 +122,7 @@ def open_reader(choice: DatabaseChoice | None = None) -> Iterator[Reader]:
         raise DatabaseUnavailable(
             f"No database at {choice.path.name} ({choice.source}): build the project first (make build)."
         )
+    ANCHOR.hold(choice)
     try:
         connection = duckdb.connect(str(choice.path), read_only=True)
     except duckdb.Error as error:

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,7 +26,7 @@ from project_support import PROJECT_DIR, query
 
 sys.path.insert(0, str(PROJECT_DIR))
 from api import settings as api_settings  # noqa: E402
-from api.database import to_json_value  # noqa: E402
+from api.database import DatabaseUnavailable, open_reader, to_json_value  # noqa: E402
 from api.snapshot import database_to_read  # noqa: E402
 
 TOKEN = "test-token-0123456789-abcdefghij"
@@ -322,6 +323,42 @@ def test_a_published_snapshot_switches_what_the_api_answers(client: httpx.Client
         assert httpx.get(f"{server}/health", timeout=30).json()["source"] == "project_database"
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_concurrent_answers_never_mix_two_runs(client: httpx.Client, database: Path) -> None:
+    """16 clients while the pointer flips between two snapshots and the project database: every
+    answer is whole and from one run (the run id in the header matches the as-of date in the body)."""
+    folder = database.with_name(database.name + ".published")
+    runs = {"unpublished": AS_OF, "20260131-a": "2026-01-31", "20260228-b": "2026-02-28"}
+    try:
+        _publish(folder, database, "20260131-a", "2026-01-31", extra_column=False)
+        _publish(folder, database, "20260228-b", "2026-02-28", extra_column=False)
+        pointers = [json.dumps({"snapshot": f"run_{run}.duckdb", "run_id": run, "as_of_date": day})
+                    for run, day in runs.items() if run != "unpublished"] + ["{broken"]
+
+        def ask(number: int) -> tuple[int, str, str, str]:
+            answer = client.get("/customers/C000061" if number % 2 else "/thresholds")
+            body = answer.json()
+            return answer.status_code, answer.headers["x-rfm-run-id"], body["run_id"], body["as_of_date"]
+
+        with ThreadPoolExecutor(16) as pool:
+            futures = []
+            for flip in range(12):
+                _write_pointer(folder, pointers[flip % len(pointers)])
+                futures += [pool.submit(ask, number) for number in range(16)]
+            results = [future.result() for future in futures]
+        assert {status for status, *_ in results} == {200}
+        assert all(header == run and runs[run] == as_of for _, header, run, as_of in results)
+        assert len({run for _, _, run, _ in results}) >= 2
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_no_database_is_503_not_a_crash(tmp_path: Path) -> None:
+    choice = database_to_read({"RFM_API_DATABASE": str(tmp_path / "missing.duckdb")})
+    with pytest.raises(DatabaseUnavailable, match="build the project first"):
+        with open_reader(choice):
+            pass
 
 
 def test_rfm_api_database_wins_over_published_snapshots(tmp_path: Path) -> None:
