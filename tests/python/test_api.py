@@ -27,7 +27,7 @@ from project_support import PROJECT_DIR, query
 sys.path.insert(0, str(PROJECT_DIR))
 from api import settings as api_settings  # noqa: E402
 from api.database import DatabaseUnavailable, open_reader, to_json_value  # noqa: E402
-from api.snapshot import database_to_read  # noqa: E402
+from api.snapshot import database_to_read, project_database  # noqa: E402
 
 TOKEN = "test-token-0123456789-abcdefghij"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -163,7 +163,7 @@ def test_summary_and_thresholds_equal_their_marts(client: httpx.Client, database
     assert thresholds["thresholds"] == _rows(database, "select * from lifecycle_thresholds order by threshold_name")
 
 
-@pytest.mark.parametrize(("segment", "limit"), [("new", 100), ("lost", 1000), ("loyal", 7)])
+@pytest.mark.parametrize(("segment", "limit"), [("new", 100), ("lost", 1000), ("loyal", 50)])
 def test_walking_all_pages_gives_each_customer_once(client: httpx.Client, database: Path,
                                                     segment: str, limit: int) -> None:
     seen, cursor, pages = [], None, 0
@@ -370,8 +370,7 @@ def test_rfm_api_database_wins_over_published_snapshots(tmp_path: Path) -> None:
     assert database_to_read({"RFM_DUCKDB_PATH": str(database)}).path == folder / "run_r1.duckdb"
     chosen = database_to_read({"RFM_DUCKDB_PATH": str(database), "RFM_API_DATABASE": str(tmp_path / "other.duckdb")})
     assert (chosen.path, chosen.source) == (tmp_path / "other.duckdb", "RFM_API_DATABASE")
-    default = database_to_read({})
-    assert (default.path, default.source) == (PROJECT_DIR / "rfm_lifecycle.duckdb", "project_database")
+    assert project_database({}) == PROJECT_DIR / "rfm_lifecycle.duckdb"
 
 
 # --- refusing to start -------------------------------------------------------
