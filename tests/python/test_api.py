@@ -392,6 +392,46 @@ def test_auth_off_is_allowed_on_loopback_only() -> None:
     assert (settings.host, settings.auth_enabled) == ("127.0.0.1", False)
 
 
+def test_auth_off_serves_without_a_token_on_loopback(database: Path) -> None:
+    port = _free_port()
+    environment = _api_environment(RFM_API_DATABASE=str(database), RFM_API_AUTH="off", API_PORT=str(port))
+    process = subprocess.Popen([sys.executable, "-m", "api"], cwd=PROJECT_DIR, env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/thresholds", timeout=5)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "the API did not start"
+                time.sleep(0.2)
+        assert answer.status_code == 200 and answer.json()["source"] == "RFM_API_DATABASE"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_auth_off_refuses_data_on_a_socket_that_is_not_loopback() -> None:
+    """Started around `python -m api` (uvicorn --host 0.0.0.0 --factory), auth off still serves nothing."""
+    import asyncio
+
+    from api.auth import BearerAuthMiddleware
+
+    sent: list[dict] = []
+
+    async def app(scope, receive, send):  # the API itself: must not be reached
+        raise AssertionError("reached the app")
+
+    async def send(message):
+        sent.append(message)
+
+    middleware = BearerAuthMiddleware(app, api_settings.Settings("0.0.0.0", 8000, None, auth_enabled=False))
+    scope = {"type": "http", "path": "/thresholds", "headers": [], "server": ("10.1.2.3", 8000)}
+    asyncio.run(middleware(scope, None, send))
+    assert sent[0]["status"] == 403 and b"127.0.0.1" in sent[1]["body"]
+
+
 def test_the_server_command_refuses_without_a_token() -> None:
     result = subprocess.run([sys.executable, "-m", "api"], cwd=PROJECT_DIR, env=_api_environment(),
                             capture_output=True, text=True, timeout=60)
