@@ -77,12 +77,20 @@ DASHBOARD_PORT ?= 8501
 AS_OF_DATE ?= yesterday
 DAILY_VARS = --vars '{as_of_date: "$(AS_OF_DATE)"}'
 
-.PHONY: dashboard docs freshness daily
+.PHONY: dashboard api docs freshness daily
 
 dashboard: setup
 	@test -f "$(RFM_DUCKDB_PATH)" || $(MAKE) build
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(DASHBOARD_PORT) \
 		--server.headless true --browser.gatherUsageStats false
+
+# The read-only HTTP API (docs/api.md): 127.0.0.1 only, port API_PORT; needs RFM_API_TOKEN
+# (or RFM_API_AUTH=off for development on this machine). Reads the latest published snapshot
+# beside the database when there is one, else the database itself (RFM_API_DATABASE overrides).
+API_PORT ?= 8000
+api: setup
+	@test -n "$$RFM_API_DATABASE" || test -f "$(RFM_DUCKDB_PATH)" || $(MAKE) build
+	API_HOST=127.0.0.1 API_PORT=$(API_PORT) $(BIN)/python -m api
 
 docs: setup demo
 	@test -f "$(RFM_DUCKDB_PATH)" || $(MAKE) build
