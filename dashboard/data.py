@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from api.snapshot import read_pointer
 
 DEFAULT_DATABASE = "rfm_lifecycle.duckdb"
 BUILD_COMMAND = "make run"
@@ -73,17 +74,12 @@ def database_path(environ: dict[str, str] | None = None) -> Path:
 
 
 def readable_database(database: Path) -> Path:
-    """The published snapshot current.json names beside the database, else the database itself. A pointer
-    that cannot be read, or names a file that is not there, is no snapshot."""
-    pointer = database.with_name(database.name + ".published") / "current.json"
-    try:
-        snapshot = json.loads(pointer.read_text(encoding="utf-8").splitlines()[0])["snapshot"]
-    except (OSError, IndexError, KeyError, TypeError, ValueError):
-        return database
-    if not isinstance(snapshot, str) or Path(snapshot).name != snapshot or not snapshot.startswith("run_"):
-        return database
-    candidate = pointer.parent / snapshot
-    return candidate if candidate.is_file() else database
+    """The published snapshot current.json names beside the database, else the database itself. The
+    pointer is read by the API's rule (api/snapshot.py), so the dashboard and the API answer from the
+    same build; a pointer that cannot be trusted is no snapshot."""
+    folder = database.with_name(database.name + ".published")
+    content, _problem = read_pointer(folder)
+    return database if content is None else folder / content["snapshot"]
 
 
 def database_signature(path: Path) -> tuple[str, int, int]:
