@@ -74,9 +74,10 @@ def test_every_model_and_seed_is_documented_in_a_file_named_after_it(manifest):
     property_files = {path.relative_to(PROJECT_ROOT).as_posix()
                       for folder in ("models", "seeds") for path in (PROJECT_ROOT / folder).rglob("*.yml")}
     named_after_a_node = {Path(node["original_file_path"]).with_suffix(".yml").as_posix() for node in nodes}
-    # besides one file per node: the sources (staging) and the exposures
+    # besides one file per node: the sources (staging), the exposures and the semantic layer (MetricFlow)
     assert property_files - named_after_a_node == {
-        "models/staging/_rfm_lifecycle__sources.yml", "models/marts/_exposures.yml"}
+        "models/staging/_rfm_lifecycle__sources.yml", "models/marts/_exposures.yml",
+        "models/marts/_semantic_layer.yml"}
 
 
 def test_descriptions_reach_the_database(manifest):
