@@ -152,7 +152,7 @@ def test_a_customer_answer_equals_its_row(client: httpx.Client, database: Path) 
                                            "days_until": row["days_until_transition"]}
         assert body["thresholds"]["inactivity_threshold_days"] == row["inactivity_threshold_days"]
         assert set(body["thresholds"]["in_force"]) == {t["threshold_name"] for t in thresholds}
-        assert "return_probability" not in body["customer"]  # not in this build: not invented
+        assert "a_column_of_a_later_release" not in body["customer"]  # not in this build: not invented
 
 
 def test_summary_and_thresholds_equal_their_marts(client: httpx.Client, database: Path) -> None:
@@ -275,7 +275,7 @@ def _publish(folder: Path, source: Path, run_id: str, as_of: str, extra_column: 
     name = f"run_{run_id}.duckdb"
     with duckdb.connect(str(folder / name)) as connection:
         connection.execute(f"attach '{source}' as built (read_only)")
-        extra = ", 0.42 as return_probability" if extra_column else ""
+        extra = ", 0.42 as a_column_of_a_later_release" if extra_column else ""
         connection.execute(f"create table customer_segments as select * replace (date '{as_of}' as as_of_date){extra} "
                            "from built.main.customer_segments where customer_id in ('C000433', 'C000061')")
         connection.execute("create table lifecycle_thresholds as select * from built.main.lifecycle_thresholds")
@@ -300,7 +300,7 @@ def test_a_published_snapshot_switches_what_the_api_answers(client: httpx.Client
             "published_snapshot", first, "20260131-a", "2026-01-31")
         answer = client.get("/customers/C000433")
         assert answer.headers["x-rfm-run-id"] == "20260131-a"
-        assert answer.json()["customer"]["return_probability"] == 0.42  # a new column passes through
+        assert answer.json()["customer"]["a_column_of_a_later_release"] == 0.42  # a new column passes through
         assert client.get("/segments/lost/customers").json()["as_of_date"] == "2026-01-31"
         missing_mart = client.get("/segment-changes", params={"since": AS_OF})
         assert missing_mart.status_code == 501 and "segment_history" in missing_mart.json()["detail"]
@@ -309,7 +309,7 @@ def test_a_published_snapshot_switches_what_the_api_answers(client: httpx.Client
         _publish(folder, database, "20260228-b", "2026-02-28", extra_column=False)
         answer = client.get("/customers/C000433")
         assert (answer.headers["x-rfm-run-id"], answer.json()["as_of_date"]) == ("20260228-b", "2026-02-28")
-        assert "return_probability" not in answer.json()["customer"]
+        assert "a_column_of_a_later_release" not in answer.json()["customer"]
 
         # Broken pointers fall back to the project database, never to a guessed file.
         for broken in ['{"snapshot": "run_2026', "", "[]", '{"snapshot": "run_x.duckdb", "run_id": "x"}',
