@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
@@ -22,6 +20,7 @@ import duckdb
 import httpx
 import pytest
 
+from local_servers import free_port, stop, wait_until_healthy
 from project_support import PROJECT_DIR, query
 
 sys.path.insert(0, str(PROJECT_DIR))
@@ -33,12 +32,6 @@ TOKEN = "test-token-0123456789-abcdefghij"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SEGMENTS = ["prospect", "new", "one_time", "regular", "loyal", "inactive", "lost"]
 AS_OF = "2025-12-31"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _api_environment(**extra: str) -> dict[str, str]:
@@ -58,32 +51,17 @@ def database(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 @pytest.fixture(scope="module")
 def server(database: Path):
-    port = _free_port()
+    port = free_port()
     environment = _api_environment(RFM_DUCKDB_PATH=str(database), RFM_API_TOKEN=TOKEN, API_PORT=str(port))
     process = subprocess.Popen([sys.executable, "-m", "api"], cwd=PROJECT_DIR, env=environment,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"the API did not start:\n{process.stdout.read()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("the API did not answer /health within 60 s")
-            time.sleep(0.2)
+        wait_until_healthy(process, f"{base}/health", 60, lambda: process.stdout.read() if process.poll() is not None
+                           else "(still running, no answer from /health)")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -393,23 +371,16 @@ def test_auth_off_is_allowed_on_loopback_only() -> None:
 
 
 def test_auth_off_serves_without_a_token_on_loopback(database: Path) -> None:
-    port = _free_port()
+    port = free_port()
     environment = _api_environment(RFM_API_DATABASE=str(database), RFM_API_AUTH="off", API_PORT=str(port))
     process = subprocess.Popen([sys.executable, "-m", "api"], cwd=PROJECT_DIR, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/thresholds", timeout=5)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline, "the API did not start"
-                time.sleep(0.2)
+        wait_until_healthy(process, f"http://127.0.0.1:{port}/health", 60, lambda: "(output not kept)")
+        answer = httpx.get(f"http://127.0.0.1:{port}/thresholds", timeout=5)
         assert answer.status_code == 200 and answer.json()["source"] == "RFM_API_DATABASE"
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 def test_auth_off_refuses_data_on_a_socket_that_is_not_loopback() -> None:

@@ -11,8 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import binding
 from dashboard_paths import APP
+from local_servers import free_port, stop, wait_until_healthy
 
 START_TIMEOUT_S = 60
 
@@ -32,12 +31,6 @@ START_TIMEOUT_S = 60
 ])
 def test_is_loopback(address, expected):
     assert binding.is_loopback(address) is expected
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -87,17 +80,8 @@ def test_started_from_another_folder_it_listens_on_loopback_only(tmp_path):
             cwd=tmp_path, env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                        if response.read().strip() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("streamlit did not start:\n" + log_path.read_text())
-                time.sleep(0.5)
+            wait_until_healthy(process, f"http://127.0.0.1:{port}/_stcore/health", START_TIMEOUT_S,
+                               log_path.read_text, expected_body=b"ok")
             addresses = listening_addresses(port)
             assert addresses == {"127.0.0.1"}, addresses
             for address in other_addresses():
@@ -105,12 +89,7 @@ def test_started_from_another_folder_it_listens_on_loopback_only(tmp_path):
                     probe.settimeout(2)
                     assert probe.connect_ex((address, port)) != 0, f"reachable on {address}:{port}"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=20)
+            stop(process)
     assert "0.0.0.0" not in log_path.read_text()
 
 
