@@ -44,8 +44,9 @@ orders_numbered as (
         order_gaps.order_number,
         order_gaps.gap_days,
         {{ rfm_lifecycle.rfm_days_between('order_gaps.order_date', 'as_of.as_of_date') }} as days_observed,
-        -- Orders from this one through the last within the horizon: order numbers run by day.
-        max(order_gaps.order_number) over horizon_days - order_gaps.order_number + 1 as orders_in_horizon
+        -- The last order within the horizon; order numbers run by day, so the orders from this one
+        -- through it are the difference plus one (Spark takes no arithmetic on a named window).
+        max(order_gaps.order_number) over horizon_days as last_order_number_in_horizon
 
     from order_gaps
     cross join as_of
@@ -65,8 +66,9 @@ returns_counted as (
         count(*) as customers_returning,
         0 as customers_censored,
         sum(case when days_observed >= {{ horizon - 1 }} then 1 else 0 end) as returns_observed,
-        sum(case when days_observed >= {{ horizon - 1 }} then orders_in_horizon else 0 end)
-            as orders_after_returns_observed
+        sum(
+            case when days_observed >= {{ horizon - 1 }} then last_order_number_in_horizon - order_number + 1 else 0 end
+        ) as orders_after_returns_observed
 
     from orders_numbered
     where order_number >= 2
