@@ -29,6 +29,7 @@ MARTS = [
     "customer_cohorts",
     "new_customer_repeat_shares",
     "lifecycle_phases",
+    "return_curves",
     "export_contacts",
     "export_files",
     # The semantic layer's time spine (docs/semantic_layer.md): equal days on every engine.

@@ -11,6 +11,7 @@
       thresholds   the lifecycle thresholds, inactivity mode, auto percentiles
       history      segment_history periods and the repeat-purchase curve
       cohorts      acquisition cohorts (customer_cohorts, new_customer_repeat_shares)
+      returns      return curves, return probability and expected orders and revenue
       calibration  the shifts analyses/threshold_sensitivity.sql tries
       schemes      the RFM segment scheme in force
       exports      export folder and the due-today window
@@ -138,6 +139,29 @@
         'week': ((last - first).days // 7) + 2,
     }[grain] -%}
     {{ return({'cohort_grain': grain, 'max_periods': [max_periods, 1] | max}) }}
+{% endmacro %}
+
+
+{% macro rfm_return_settings() %}
+    {#-
+        Will they come back? (docs/return_probability.md): return_curves and
+        the return columns of customer_segments. max_curve_days bounds the
+        days since a last order any curve can reach (the longest possible gap,
+        from min_order_date to the later of max_order_date and as_of_date,
+        plus the horizon), so the day grid is generated without reading data.
+    -#}
+    {%- set horizon = rfm_lifecycle.rfm_int_var('return_horizon_days', 1, 3650) -%}
+    {%- set input = rfm_lifecycle.rfm_input_settings() -%}
+    {%- set as_of_date = rfm_lifecycle.rfm_scoring_settings().as_of_date -%}
+    {%- set last_date = [input.max_order_date, as_of_date or input.max_order_date] | max -%}
+    {%- set first = modules.datetime.datetime.strptime(input.min_order_date, '%Y-%m-%d') -%}
+    {%- set last = modules.datetime.datetime.strptime(last_date, '%Y-%m-%d') -%}
+    {{ return({
+        'return_horizon_days': horizon,
+        'return_curve_max_orders': rfm_lifecycle.rfm_int_var('return_curve_max_orders', 1, 100),
+        'order_value_prior_orders': rfm_lifecycle.rfm_int_var('order_value_prior_orders', 0, 1000),
+        'max_curve_days': [(last - first).days, 0] | max + horizon,
+    }) }}
 {% endmacro %}
 
 

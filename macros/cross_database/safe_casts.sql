@@ -130,3 +130,17 @@
 {% macro default__rfm_type_amount() -%}
     decimal(18, 2)
 {%- endmacro %}
+
+
+{% macro rfm_type_double() -%}
+    {#- An IEEE double on every engine (dbt.type_float() is a 4-byte float on DuckDB). -#}
+    {{ return(adapter.dispatch('rfm_type_double', 'rfm_lifecycle')()) }}
+{%- endmacro %}
+
+{% macro default__rfm_type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro spark__rfm_type_double() -%}
+    double
+{%- endmacro %}

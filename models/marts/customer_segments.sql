@@ -19,6 +19,12 @@ rfm_segments as (
 
 ),
 
+return_predictions as (
+
+    select * from {{ ref('int_customers_return_predicted') }}
+
+),
+
 final as (
 
     select
@@ -50,6 +56,12 @@ final as (
         cast(action_paths.action as {{ dbt.type_string() }}) as action_description,
         cast(action_paths.channel as {{ dbt.type_string() }}) as action_channel,
         cast(action_paths.trigger as {{ dbt.type_string() }}) as action_trigger,
+        cast(return_predictions.return_curve_group as {{ dbt.type_int() }}) as return_curve_group,
+        cast(return_predictions.return_probability as decimal(18, 6)) as return_probability,
+        cast(return_predictions.expected_orders_in_horizon as decimal(18, 6)) as expected_orders_in_horizon,
+        cast(return_predictions.shrunk_order_value as decimal(38, 2)) as shrunk_order_value,
+        cast(return_predictions.expected_revenue_in_horizon as decimal(38, 2)) as expected_revenue_in_horizon,
+        return_predictions.expected_next_order_date,
         customers.has_refunds,
         customers.as_of_date
 
@@ -58,6 +70,8 @@ final as (
         on customers.lifecycle_segment = action_paths.segment
     left join rfm_segments
         on customers.customer_id = rfm_segments.customer_id
+    left join return_predictions
+        on customers.customer_id = return_predictions.customer_id
 
 )
 

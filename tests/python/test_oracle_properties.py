@@ -28,6 +28,8 @@ from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 
 from dbt_harness import GUARD_OFF, ORDER_COLUMNS, PROJECT_DIR, RUN_STATS, DbtHarness, write_csv  # noqa: E402
 from oracle.cohort_oracle import cohorts  # noqa: E402
+from oracle.return_oracle import COLUMNS as RETURN_COLUMNS  # noqa: E402
+from oracle.return_oracle import returns  # noqa: E402
 from oracle.rfm_oracle import Settings, SourceRow, accounting, compute, threshold_table  # noqa: E402
 from oracle.scenarios import MAX_ORDER_DATE, Scenario, scenarios  # noqa: E402
 
@@ -116,6 +118,7 @@ def check_scenario(h: DbtHarness, sc: Scenario) -> None:
     assert result.success, "the build failed" + context
     compare_thresholds(h, sc.settings, expected, context)
     compare_customers(h, expected, context)
+    compare_returns(h, sc, expected, context)
     compare_cohorts(h, sc, expected, context)
     RUN_STATS["oracle: scenarios compared"] += 1
     RUN_STATS["oracle: customers compared"] += len(expected.customers)
@@ -171,7 +174,7 @@ def compare_customers(h: DbtHarness, expected, context: str) -> None:
         f"customers differ: only in dbt {sorted(set(got) - set(expected.customers))}, only in oracle " \
         f"{sorted(set(expected.customers) - set(got))}{context}"
     columns = set(next(iter(got.values()), {})) if got else set()
-    uncovered = columns - set(CUSTOMER_COLUMNS) - set(ACTION_COLUMNS)
+    uncovered = columns - set(CUSTOMER_COLUMNS) - set(ACTION_COLUMNS) - set(RETURN_COLUMNS)
     assert uncovered <= CUSTOMER_COLUMNS_NOT_IN_THE_ORACLE, \
         f"customer_segments has columns the oracle does not check: {sorted(uncovered)}{context}"
     problems = []
@@ -185,6 +188,22 @@ def compare_customers(h: DbtHarness, expected, context: str) -> None:
             if row[column] != action[seed_column]:
                 problems.append(f"{customer_id}.{column}: dbt {row[column]!r}, seed {action[seed_column]!r}")
     assert not problems, "customer_segments differs from the oracle:\n" + "\n".join(problems[:40]) + context
+
+
+def compare_returns(h: DbtHarness, sc: Scenario, expected, context: str) -> None:
+    """The return columns of customer_segments against the return oracle (docs/return_probability.md)."""
+    want, undecidable = returns(expected, horizon=sc.vars.get("return_horizon_days", 90),
+                                max_orders=sc.vars.get("return_curve_max_orders", 5),
+                                prior_orders=sc.vars.get("order_value_prior_orders", 3))
+    got = {r["customer_id"]: r for r in h.table(
+        "select customer_id, " + ", ".join(RETURN_COLUMNS) + " from customer_segments")}
+    problems = [f"{customer_id}.{column}: dbt {got[customer_id][column]!r}, oracle {value!r}"
+                for customer_id, row in sorted(want.items()) if customer_id not in undecidable
+                for column, value in row.items() if got[customer_id][column] != value]
+    assert not problems, "customer_segments' return columns differ from the oracle:\n" + "\n".join(
+        problems[:40]) + context
+    RUN_STATS["oracle: return predictions compared"] += len(want) - len(undecidable)
+    RUN_STATS["oracle: return predictions on a rounding tie (not compared)"] += len(undecidable)
 
 
 def compare_cohorts(h: DbtHarness, sc: Scenario, expected, context: str) -> None:
@@ -255,6 +274,25 @@ THRESHOLDS_CROSS = _scenario(
     [SourceRow("O1", "C1", "2023-12-01", "10.00"), SourceRow("O2", "C1", "2024-06-01", "10.00")],
 )
 
+# Return probability edges (docs/return_probability.md): a horizon longer than the history (no return has a
+# whole horizon observed), two orders on one day (a gap of 0 days), an order on the as-of date, groups up to
+# 2+, no shrinking; a prospect. And a shop where nobody ever ordered twice: every probability is 0.
+RETURN_EDGES = _scenario(
+    BASE,
+    [SourceRow("O1", "C1", "2024-01-01", "10.00"),
+     SourceRow("O2", "C1", "2024-01-01", "5.00"),
+     SourceRow("O3", "C1", "2024-03-01", "20.00"),
+     SourceRow("O4", "C2", "2024-06-30", "100.00"),
+     SourceRow("O5", "C3", "2023-12-15", "7.00"),
+     SourceRow("O6", "C3", "2024-02-01", "7.00"),
+     SourceRow("O7", "C4", "2024-05-01", "50.00")],
+    customers=["C1", "P1"],
+    return_horizon_days=400, return_curve_max_orders=2, order_value_prior_orders=0,
+)
+NO_REPEATS = _scenario(BASE, [SourceRow("O1", "C1", "2024-01-10", "10.00"),
+                              SourceRow("O2", "C2", "2024-05-01", "30.00"),
+                              SourceRow("O3", "C3", "2024-06-30", "20.00")])
+
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
@@ -267,5 +305,7 @@ THRESHOLDS_CROSS = _scenario(
 @example(scenario=THRESHOLDS_CROSS)
 @example(scenario=COHORT_EDGES)
 @example(scenario=COHORT_EDGES_MONTHS)
+@example(scenario=RETURN_EDGES)
+@example(scenario=NO_REPEATS)
 def test_dbt_matches_oracle(harness, scenario):
     check_scenario(harness, scenario)

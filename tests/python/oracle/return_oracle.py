@@ -1,0 +1,121 @@
+"""Will they come back? The return columns of customer_segments, computed the obvious way.
+
+Written from docs/return_probability.md ("The math"), not from the SQL: every
+order up to the as-of date starts a gap in the group of the customer's order
+count at that order (capped at return_curve_max_orders); it returns on the
+day of the next order or is censored on the as-of date. The Kaplan-Meier
+survival is an exact product of fractions here (the SQL sums logarithms),
+rounded half up to millionths; everything after that follows the docs on the
+rounded survival. A survival exactly halfway between two millionths may round
+either way in SQL, so a customer whose numbers read such a value is reported
+as undecidable instead of compared.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from .rfm_oracle import OracleResult
+
+COLUMNS = ("return_curve_group", "return_probability", "expected_orders_in_horizon", "shrunk_order_value",
+           "expected_revenue_in_horizon", "expected_next_order_date")
+
+
+@dataclass
+class Curve:
+    survival: list[int]  # whole millionths, day 0 to reach + horizon
+    ties: list[bool]  # the exact survival lay halfway between two millionths
+    mean_orders_per_return: Decimal
+
+
+def _half_up(value: Fraction, places: int) -> Decimal:
+    """A non-negative fraction rounded half up to `places` decimals."""
+    scaled = value * 10 ** places
+    whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
+    return Decimal(whole).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
+def _money(value: Fraction) -> Decimal:
+    """Rounded half away from zero to cents."""
+    sign = -1 if value < 0 else 1
+    return sign * _half_up(abs(value), 2)
+
+
+def curves(result: OracleResult, horizon: int, max_orders: int) -> dict[int, Curve]:
+    as_of = result.as_of_date
+    returned: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    censored: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    windows: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # returns observed, orders in their horizons
+    for customer in result.customers.values():
+        dates = customer.order_dates
+        if not dates:
+            continue
+        for k in range(1, len(dates)):  # the gap after order k ends with order k + 1 (dates[k])
+            group = min(k, max_orders)
+            returned[group][(dates[k] - dates[k - 1]).days] += 1
+            if (as_of - dates[k]).days >= horizon - 1:
+                last_day = dates[k] + dt.timedelta(days=horizon - 1)
+                windows[group][0] += 1
+                windows[group][1] += sum(1 for day in dates[k:] if day <= last_day)
+        censored[min(len(dates), max_orders)][(as_of - dates[-1]).days] += 1
+
+    out = {}
+    for group in set(returned) | set(censored):
+        reach = max([*returned[group], *censored[group]])
+        at_risk = sum(returned[group].values()) + sum(censored[group].values())
+        exact = Fraction(1)
+        survival, ties = [], []
+        for day in range(reach + horizon + 1):
+            if at_risk > 0:
+                exact *= Fraction(at_risk - returned[group][day], at_risk)
+            at_risk -= returned[group][day] + censored[group][day]
+            # The SQL's survival is exact to about 1e-10 of itself: closer than 1e-6 of a millionth to a
+            # half may round either way there.
+            scaled = exact * 1_000_000
+            ties.append(abs(scaled - (scaled.numerator // scaled.denominator) - Fraction(1, 2)) < Fraction(1, 10**6))
+            survival.append(int(_half_up(exact, 6) * 1_000_000))
+        observed, orders = windows[group]
+        mean = _half_up(Fraction(orders, observed), 6) if observed else Decimal("1.000000")
+        out[group] = Curve(survival, ties, mean)
+    return out
+
+
+def returns(result: OracleResult, horizon: int = 90, max_orders: int = 5,
+            prior_orders: int = 3) -> tuple[dict[str, dict], set[str]]:
+    """Per customer the return columns, and the customers whose values sit on a rounding tie."""
+    group_curves = curves(result, horizon, max_orders)
+    buyers = [c for c in result.customers.values() if c.lifetime_orders > 0]
+    orders = sum(c.lifetime_orders for c in buyers)
+    shop_mean = _money(Fraction(sum(c.lifetime_revenue for c in buyers)) / orders) if orders else Decimal("0.00")
+    out, undecidable = {}, set()
+    for customer_id, customer in result.customers.items():
+        if customer.lifetime_orders == 0:
+            out[customer_id] = dict.fromkeys(COLUMNS)
+            continue
+        group = min(customer.lifetime_orders, max_orders)
+        curve = group_curves[group]
+        day = customer.recency_days
+        now, later = curve.survival[day], curve.survival[day + horizon]
+        if any(curve.ties[day:]):
+            undecidable.add(customer_id)
+        probability = _half_up(Fraction(now - later, now), 6) if now else None
+        expected = (_half_up(Fraction(probability) * Fraction(curve.mean_orders_per_return), 6)
+                    if probability is not None else None)
+        shrunk = max(_money((Fraction(customer.lifetime_revenue) + prior_orders * Fraction(shop_mean))
+                            / (customer.lifetime_orders + prior_orders)), Decimal("0.00"))
+        halving = next((later_day for later_day in range(day + 1, len(curve.survival))
+                        if 2 * curve.survival[later_day] <= now), None) if now else None
+        out[customer_id] = {
+            "return_curve_group": group,
+            "return_probability": probability,
+            "expected_orders_in_horizon": expected,
+            "shrunk_order_value": shrunk,
+            "expected_revenue_in_horizon": (_half_up(Fraction(expected) * Fraction(shrunk), 2)
+                                            if expected is not None else None),
+            "expected_next_order_date": (result.as_of_date + dt.timedelta(days=halving - day)
+                                         if halving is not None else None),
+        }
+    return out, undecidable
