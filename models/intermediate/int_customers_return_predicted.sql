@@ -1,6 +1,5 @@
 {%- set returns = rfm_lifecycle.rfm_return_settings() -%}
 {%- set prior_orders = returns.order_value_prior_orders -%}
-{%- set bigint = dbt.type_bigint() -%}
 
 {#-
     One row per customer known on the as-of date: the return columns of
@@ -12,6 +11,13 @@
     extra orders,
         (lifetime_revenue + k x shop mean) / (lifetime_orders + k),
     never below 0, in cents; so one big order does not dominate.
+
+    Expected revenue is the exact decimal product of the two, rounded half
+    away from zero to cents once. decimal(18, 6) x decimal(19, 2) is exact on
+    every engine: DuckDB widens a product with a factor wider than 18 digits
+    to decimal(38, 8), Spark gives decimal(38, 8) without dropping a digit,
+    PostgreSQL's numeric is exact. Whole cents times millionths in a bigint
+    overflow on large amounts.
 -#}
 
 with
@@ -75,10 +81,11 @@ final as (
         curves.return_probability,
         curves.expected_orders_in_horizon,
         cast(
-            {{ rfm_lifecycle.rfm_rounded_ratio(
-                'cast(curves.expected_orders_in_horizon * 1000000 as ' ~ bigint ~ ')'
-                ~ ' * cast(customers_valued.shrunk_order_value * 100 as ' ~ bigint ~ ')',
-                '1000000', 0) }} * 0.01 as decimal(38, 2)
+            round(
+                cast(curves.expected_orders_in_horizon as decimal(18, 6))
+                * cast(customers_valued.shrunk_order_value as decimal(19, 2)),
+                2
+            ) as decimal(38, 2)
         ) as expected_revenue_in_horizon,
         {{ rfm_lifecycle.rfm_add_days('customers_valued.as_of_date', 'curves.days_to_even_odds') }}
             as expected_next_order_date
