@@ -151,6 +151,14 @@ bench-history: setup
 BENCH_ORDERS ?= 10000000
 BENCH_ARGS ?=
 
-.PHONY: bench
+.PHONY: bench bench-api
 bench: setup
 	$(BIN)/python scripts/benchmark.py --orders $(BENCH_ORDERS) $(BENCH_ARGS)
+	$(MAKE) bench-api
+
+# The read-only API under load while `dbt build` runs back to back (docs/benchmark.md):
+# API_LOAD_CLIENTS concurrent clients for API_LOAD_SECONDS on the demo.
+API_LOAD_CLIENTS ?= 16
+API_LOAD_SECONDS ?= 30
+bench-api: setup demo
+	$(BIN)/python scripts/bench_api.py --clients $(API_LOAD_CLIENTS) --seconds $(API_LOAD_SECONDS)

@@ -241,3 +241,47 @@ def test_compare_databases_reports_differences(tmp_path):
     assert result["tables"]["orders_accounting"] == {
         "rows": 2, "only_daily": 1, "only_full_refresh": 1, "identical": False}
     assert result["tables"]["customer_segments"]["identical"] is True
+
+
+# ---------------------------------------------------------------------------
+# The API load benchmark (scripts/bench_api.py): its arithmetic and its report
+# ---------------------------------------------------------------------------
+def test_api_load_percentiles_are_nearest_rank():
+    from rfm_bench.api_load import percentile
+
+    values = [float(value) for value in range(1, 101)]
+    assert [percentile(values, share) for share in (0.5, 0.95, 0.99, 1.0)] == [50.0, 95.0, 99.0, 100.0]
+    assert percentile([7.0], 0.95) == 7.0
+    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+
+
+def test_api_load_counts_every_failed_request_as_an_error_and_lists_the_runs():
+    from rfm_bench.api_load import report, summarise
+
+    samples = [("customer", 10.0, 200, "run_a"), ("customer", 30.0, 200, "run_b"),
+               ("customer", 20.0, 503, "run_b"), ("segment_page", 40.0, 0, "ConnectError"),
+               ("summary", 5.0, 200, "run_a")]
+    result = summarise(samples, seconds=2.0)
+    assert result["endpoints"]["customer"] == {"requests": 3, "errors": 1, "p50_ms": 20.0, "p95_ms": 30.0,
+                                               "p99_ms": 30.0, "max_ms": 30.0, "per_second": 1.5}
+    assert result["endpoints"]["all"]["requests"] == 5 and result["endpoints"]["all"]["errors"] == 2
+    assert result["statuses"] == {"200": 3, "503": 1, "0": 1}
+    assert result["runs_answering"] == {"run_a": 2, "run_b": 2, "ConnectError": 1}
+    text = report({**result, "measured_at": "now", "clients": 16, "seconds": 2.0, "customers": 10,
+                   "rebuilds_finished_during_load": [{"as_of_date": "2025-07-01", "seconds": 31.0, "status": 0}],
+                   "rebuild_running_at_the_end": True, "load_average_before": [0.5, 0.4, 0.3]})
+    assert "| customer | 3 | 1.5 | 1 | 20.0 | 30.0 | 30.0 | 30.0 |" in text
+    assert "**met**" in text and "2025-07-01 in 31.0 s, status 0" in text
+
+
+def test_api_load_sends_the_mix_a_crm_sync_sends():
+    import random
+
+    from rfm_bench.api_load import LIFECYCLE_SEGMENTS, pick_request
+
+    generator = random.Random(1)
+    kinds = [pick_request(generator, ["c1", "c 2"]) for _ in range(2000)]
+    share = sum(1 for kind, _, _ in kinds if kind == "customer") / len(kinds)
+    assert 0.75 < share < 0.85
+    assert {path for kind, path, _ in kinds if kind == "customer"} == {"/customers/c1", "/customers/c 2"}
+    assert {path.split("/")[2] for kind, path, _ in kinds if kind == "segment_page"} == set(LIFECYCLE_SEGMENTS)
