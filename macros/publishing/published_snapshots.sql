@@ -1,12 +1,17 @@
 {#-
-    Published snapshots (docs/api.md, "Which build is answered"): after a
+    Published builds (docs/api.md, "Which build is answered"): after a
     `dbt build` that rebuilt every mart and in which every node passed, the
-    marts are copied into a new DuckDB file beside the database
-    (`<database>.published/run_<invocation id>.duckdb`), then current.json is
-    replaced by a rename to name it. The API and the dashboard read the file
-    current.json names, read-only: they keep answering while the next build
-    holds the database's write lock, and they never see a half-built state or
-    marts of two runs. DuckDB only; on a warehouse, read the target's schema.
+    marts are published as one whole, so readers never see a half-built state
+    or marts of two runs, and keep reading while the next build runs.
+    - DuckDB: the marts are copied into a new file beside the database
+      (`<database>.published/run_<invocation id>.duckdb`), then current.json is
+      replaced by a rename to name it. The API and the dashboard read the file
+      current.json names, read-only, out of reach of the build's write lock.
+    - PostgreSQL: the marts are copied into a fresh schema, which takes the
+      place of `<target schema>_published` by renames in one transaction: a
+      BI tool reading the published schema sees the old marts or the new ones.
+    Other engines (Spark has no transactional DDL) publish nothing; read the
+    target's schema.
 -#}
 
 {% macro rfm_run_failures(results) %}
@@ -20,11 +25,10 @@
 
 
 {% macro rfm_publish_snapshot(results) %}
-    {%- if not execute or target.type != 'duckdb' or flags.WHICH != 'build'
+    {%- if not execute or target.type not in ['duckdb', 'postgres'] or flags.WHICH != 'build'
         or not rfm_lifecycle.rfm_bool_var('publish_snapshots') -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set keep = rfm_lifecycle.rfm_int_var('published_snapshots_kept', 1, 100) -%}
     {%- set marts = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.package_name == 'rfm_lifecycle'
         and node.fqn[1] in ['marts', 'exports'] -%}
@@ -32,25 +36,33 @@
     {%- endfor -%}
     {%- set built = results | selectattr('status', 'equalto', 'success') | map(attribute='node.unique_id') | list -%}
     {%- set missing = marts | rejectattr('unique_id', 'in', built) | map(attribute='name') | list -%}
-    {%- set held = "rfm_lifecycle: no snapshot published (the API and the dashboard keep reading the last one): " -%}
+    {%- set held = "rfm_lifecycle: nothing published (readers keep the last published build): " -%}
     {%- set failed = rfm_lifecycle.rfm_run_failures(results) -%}
     {%- if failed | length > 0 -%}
         {{ log(held ~ failed | length ~ " node(s) of this run did not pass: " ~ failed[:5] | join(', ')
             ~ (", ..." if failed | length > 5 else "") ~ ".", info=true) }}
-        {{ return('') }}
     {%- elif missing | length > 0 -%}
         {#- A partial build would publish marts of two runs side by side. -#}
         {%- if missing | length < marts | length -%}
             {{ log(held ~ "this build rebuilt " ~ (marts | length - missing | length) ~ " of the " ~ marts | length
                 ~ " marts (not: " ~ missing[:5] | join(', ') ~ (", ..." if missing | length > 5 else "")
-                ~ "); a snapshot holds one whole build.", info=true) }}
+                ~ "); a published build is one whole build.", info=true) }}
         {%- endif -%}
-        {{ return('') }}
+    {%- elif target.type == 'postgres' -%}
+        {%- do rfm_lifecycle.rfm_publish_schema(marts) -%}
+    {%- else -%}
+        {%- do rfm_lifecycle.rfm_publish_duckdb_file(marts, held) -%}
     {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro rfm_publish_duckdb_file(marts, held) %}
+    {%- set keep = rfm_lifecycle.rfm_int_var('published_snapshots_kept', 1, 100) -%}
     {%- if run_query("select count(*) from duckdb_functions() where function_name = 'rfm_snapshot_folder'"
         ).columns[0].values()[0] == 0 -%}
-        {{ log(held ~ "the dbt-duckdb plugin plugins/rfm_files.py, which writes them, is not loaded by this"
-            ~ " profile (see profiles.yml), or set publish_snapshots: false.", info=true) }}
+        {{ log(held ~ "the dbt-duckdb plugin plugins/rfm_files.py, which writes snapshots, is not loaded by"
+            ~ " this profile (see profiles.yml), or set publish_snapshots: false.", info=true) }}
         {{ return('') }}
     {%- endif -%}
     {%- set folder = run_query("select rfm_snapshot_folder()").columns[0].values()[0] -%}
@@ -72,5 +84,36 @@
     {%- set pruned = run_query("select rfm_prune_snapshots(" ~ keep ~ ")").columns[0].values()[0] -%}
     {{ log("rfm_lifecycle: published snapshot " ~ folder ~ "/" ~ snapshot ~ " (as of " ~ as_of_date ~ ", "
         ~ marts | length ~ " marts; " ~ pruned ~ " older snapshot(s) removed).", info=true) }}
-    {{ return('') }}
+{% endmacro %}
+
+
+{% macro rfm_publish_schema(marts) %}
+    {#-
+        The marts are copied into `<published>_next`; then, in one transaction,
+        the published schema is renamed away, the new one renamed into its
+        place and the old one dropped. PostgreSQL's DDL is transactional, so a
+        reader sees the whole old schema or the whole new one; a reader's open
+        query holds the old tables until it ends, and the swap waits for it.
+    -#}
+    {%- set published = target.schema ~ '_published' -%}
+    {%- set next_schema = adapter.quote(published ~ '_next') -%}
+    {%- set old_schema = adapter.quote(published ~ '_old') -%}
+    {%- set statements = ["drop schema if exists " ~ next_schema ~ " cascade", "create schema " ~ next_schema] -%}
+    {%- for node in marts -%}
+        {%- do statements.append("create table " ~ next_schema ~ "." ~ adapter.quote(node.alias)
+            ~ " as select * from "
+            ~ adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) -%}
+    {%- endfor -%}
+    {%- set exists = run_query("select count(*) from information_schema.schemata where schema_name = "
+        ~ rfm_lifecycle.rfm_sql_string(published)).columns[0].values()[0] -%}
+    {%- if exists > 0 -%}
+        {%- do statements.append("drop schema if exists " ~ old_schema ~ " cascade") -%}
+        {%- do statements.append("alter schema " ~ adapter.quote(published) ~ " rename to " ~ old_schema) -%}
+    {%- endif -%}
+    {%- do statements.append("alter schema " ~ next_schema ~ " rename to " ~ adapter.quote(published)) -%}
+    {%- if exists > 0 -%}
+        {%- do statements.append("drop schema " ~ old_schema ~ " cascade") -%}
+    {%- endif -%}
+    {%- do run_query("begin;\n" ~ statements | join(";\n") ~ ";\ncommit") -%}
+    {{ log("rfm_lifecycle: published " ~ marts | length ~ " marts to schema " ~ published ~ ".", info=true) }}
 {% endmacro %}

@@ -55,8 +55,11 @@ def duckdb_table_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Ta
     return duckdb_marts(tmp_path / "tables.duckdb")
 
 
+PUBLISHED_SCHEMA = f"{MODEL_SCHEMA}_published"
+
+
 @pytest.fixture(scope="module")
-def postgres_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
+def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
     """Loader, then the full `dbt build --target postgres` (data and unit tests included)."""
     missing = [name for name in ("PGHOST", "PGUSER", "PGDATABASE") if not os.environ.get(name)]
     if missing:
@@ -67,17 +70,32 @@ def postgres_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]
     tmp_path = tmp_path_factory.mktemp("postgres")
     environment = {"RFM_SCHEMA": MODEL_SCHEMA}
     load("postgres", environment)
+    # What an earlier published build left: the build must replace it as a whole.
+    with psycopg2.connect("") as connection, connection.cursor() as cursor:  # libpq reads the PG* variables
+        cursor.execute(f"create schema if not exists {PUBLISHED_SCHEMA}; "
+                       f"create table if not exists {PUBLISHED_SCHEMA}.left_by_an_earlier_build (x int)")
     dbt_command(["build", "--target", "postgres"], tmp_path, SOURCE_VARS, environment)
-    marts = {}
-    connection = psycopg2.connect("")  # libpq reads the PG* variables, as the profile does
+    return {schema: postgres_tables(schema) for schema in (MODEL_SCHEMA, PUBLISHED_SCHEMA)}
+
+
+def postgres_tables(schema: str) -> dict[str, Table]:
+    tables = {}
+    connection = psycopg2.connect("")
     try:
         with connection.cursor() as cursor:
-            for mart in MARTS:
-                cursor.execute(f"select * from {MODEL_SCHEMA}.{mart}")
-                marts[mart] = normalized([column.name for column in cursor.description], cursor.fetchall())
+            cursor.execute("select table_name from information_schema.tables where table_schema = %s", [schema])
+            names = sorted(row[0] for row in cursor.fetchall())
+            for name in names:
+                cursor.execute(f"select * from {schema}.{name}")
+                tables[name] = normalized([column.name for column in cursor.description], cursor.fetchall())
     finally:
         connection.close()
-    return marts
+    return tables
+
+
+@pytest.fixture(scope="module")
+def postgres_marts(postgres_build) -> dict[str, Table]:
+    return {mart: postgres_build[MODEL_SCHEMA][mart] for mart in MARTS}
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +172,21 @@ def test_customer_segments_identical_on_duckdb_postgres_and_spark(
 @pytest.mark.parametrize("mart", [mart for mart in MARTS if mart != "customer_segments"])
 def test_mart_identical_on_duckdb_postgres_and_spark(mart, duckdb_file_marts, postgres_marts, spark_marts) -> None:
     assert_identical_on_engines(mart, {"DuckDB": duckdb_file_marts, "PostgreSQL": postgres_marts, "Spark": spark_marts})
+
+
+def test_postgres_publishes_every_mart_and_export_table_to_its_published_schema(postgres_build) -> None:
+    """A green build replaces <schema>_published as a whole (macros/publishing): the marts and export tables
+    of this build, nothing an earlier build left there, and no schema of the swap left behind."""
+    from rfm_marts import RUN_REPORTS
+
+    published, built = postgres_build[PUBLISHED_SCHEMA], postgres_build[MODEL_SCHEMA]
+    assert sorted(published) == sorted([*MARTS, *RUN_REPORTS])
+    for name, table in published.items():
+        assert table == built[name], name
+    with psycopg2.connect("") as connection, connection.cursor() as cursor:
+        cursor.execute("select schema_name from information_schema.schemata where schema_name like %s",
+                       [f"{PUBLISHED_SCHEMA}%"])
+        assert [row[0] for row in cursor.fetchall()] == [PUBLISHED_SCHEMA]
 
 
 def test_comparison_notices_a_one_cent_difference_and_another_scale(duckdb_file_marts) -> None:
