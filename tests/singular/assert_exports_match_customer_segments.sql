@@ -1,5 +1,6 @@
 {%- set settings = rfm_lifecycle.rfm_export_settings() -%}
 {%- set scheme = rfm_lifecycle.rfm_scheme_settings().rfm_segment_scheme -%}
+{%- set entered_prefix = rfm_lifecycle.rfm_sql_string('entered_today__' ~ scheme ~ '__') -%}
 -- The export rows are exactly: every customer once in the lifecycle files, every scored customer once in
 -- the files of the chosen scheme, the customers due within export_due_within_days in due_today, and in
 -- entered_today__<file> the customers of <file> whose segment of that scheme changed on the as-of date.
@@ -59,8 +60,7 @@ expected as (
     union all
 
     select
-        {{ dbt.concat(["'entered_today__'", rfm_lifecycle.rfm_sql_string(scheme), "'__'", 'changes.rfm_segment_code']) }}
-            as export_file,
+        {{ dbt.concat([entered_prefix, 'changes.rfm_segment_code']) }} as export_file,
         changes.customer_id,
         changes.rfm_segment_code as segment_code
     from {{ ref('segment_changes') }} as changes
