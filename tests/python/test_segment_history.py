@@ -235,6 +235,7 @@ def test_segment_changes_are_the_same_on_a_rerun_a_back_fill_and_a_full_refresh(
     assert ends[-2:] == [as_of, later]
     # Closed periods both runs see with a period end before them (the later run's first one has none).
     closed = f"changed_on_date between date '{ends[1]}' and date '{as_of}'"
+    assert project.query(f"select count(*) from changes_first where {closed}")[0][0] > 0
     assert change_differences(project, "changes_first", closed) == (0, 0)
 
     project.dbt("run", "--select", CHANGES)  # the back-fill: the earlier as-of date again
