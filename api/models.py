@@ -68,14 +68,20 @@ class SegmentPage(RunInfo):
 
 
 class SegmentChange(BaseModel):
-    period_end_date: str
+    period_end_date: str = Field(description="segment_changes.changed_on_date: the period end the change was seen on.")
     period_start_date: str | None
     customer_id: str
-    previous_segment: str
+    previous_segment: str = Field(description="Lifecycle segment at the previous period end; 'none' = not known.")
     lifecycle_segment: str
     is_reactivated: bool | None
     action_phase: str | None
     action_goal: str | None
+    # From segment_changes; empty when the database predates it (read from segment_history).
+    previous_rfm_segment: str | None = None
+    rfm_segment: str | None = None
+    is_first_appearance: bool | None = None
+    is_lifecycle_change: bool | None = None
+    is_rfm_change: bool | None = None
 
 
 class ChangesPage(RunInfo):

@@ -142,38 +142,56 @@ def segment_customers(
 
 
 @router.get("/segment-changes", response_model=ChangesPage,
-            responses={**ERRORS, 501: {"model": ErrorAnswer, "description": "The database has no segment_history."}},
+            responses={**ERRORS, 501: {"model": ErrorAnswer,
+                                       "description": "The database has neither segment_changes nor segment_history."}},
             tags=["segments"])
 def segment_changes(
     reader: ReaderDep,
     since: Annotated[str, Query(description="First period end to include, YYYY-MM-DD.")],
     segment: Annotated[str | None, Query(description="Only changes into this lifecycle segment.")] = None,
+    include_rfm: Annotated[bool, Query(description="Also customers whose RFM segment changed while their "
+                                                   "lifecycle segment did not.")] = False,
     limit: Annotated[int, Query(ge=1, le=validation.MAX_LIMIT, description="Page size, 1 to 1000.")] = validation.MAX_LIMIT,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> ChangesPage:
-    """Customers whose lifecycle segment changed at a period end on or after `since` (segment_history:
-    one row per customer and period end; previous_segment 'none' = a customer not known before).
-    Ordered by period end, then customer_id."""
+    """Customers whose lifecycle segment (with include_rfm, or RFM segment) changed at a period end on or after
+    `since`, from the segment_changes mart (one row per customer and period end with a change; previous_segment
+    'none' = a customer not known before). Ordered by period end, then customer_id. A database built before
+    segment_changes existed is read from segment_history (lifecycle changes only)."""
     day = validation.iso_date(since, "since")
     wanted = validation.segment(segment) if segment is not None else None
-    reader.require("segment_history")
-    sql = (
-        "select h.period_end_date, h.period_start_date, h.customer_id, h.previous_segment, h.lifecycle_segment, "
-        "h.is_reactivated, s.action_phase, s.action_goal "
-        "from main.segment_history as h "
-        "left join main.segment_summary as s "
-        "on s.segment_scheme = 'lifecycle' and s.segment_code = h.lifecycle_segment "
-        "where h.period_end_date >= ? and h.previous_segment <> h.lifecycle_segment"
-    )
+    if "segment_changes" in reader.tables():
+        sql = (
+            "select c.changed_on_date as period_end_date, c.period_start_date, c.customer_id, "
+            "c.previous_lifecycle_segment as previous_segment, c.lifecycle_segment, c.is_reactivated, "
+            "c.action_phase, c.action_goal, c.previous_rfm_segment, c.rfm_segment, c.is_first_appearance, "
+            "c.is_lifecycle_change, c.is_rfm_change "
+            "from main.segment_changes as c "
+            "where c.changed_on_date >= ?"
+        )
+        if not include_rfm:
+            sql += " and c.is_lifecycle_change"
+        columns = {"day": "c.changed_on_date", "id": "c.customer_id", "segment": "c.lifecycle_segment"}
+    else:
+        reader.require("segment_history")
+        sql = (
+            "select h.period_end_date, h.period_start_date, h.customer_id, h.previous_segment, h.lifecycle_segment, "
+            "h.is_reactivated, s.action_phase, s.action_goal "
+            "from main.segment_history as h "
+            "left join main.segment_summary as s "
+            "on s.segment_scheme = 'lifecycle' and s.segment_code = h.lifecycle_segment "
+            "where h.period_end_date >= ? and h.previous_segment <> h.lifecycle_segment"
+        )
+        columns = {"day": "h.period_end_date", "id": "h.customer_id", "segment": "h.lifecycle_segment"}
     parameters: list = [day]
     if wanted is not None:
-        sql += " and h.lifecycle_segment = ?"
+        sql += f" and {columns['segment']} = ?"
         parameters.append(wanted)
     if cursor is not None:
         after_day, after_id = validation.change_cursor(cursor)
-        sql += " and (h.period_end_date > ? or (h.period_end_date = ? and h.customer_id > ?))"
+        sql += f" and ({columns['day']} > ? or ({columns['day']} = ? and {columns['id']} > ?))"
         parameters += [after_day, after_day, after_id]
-    sql += " order by h.period_end_date, h.customer_id limit ?"
+    sql += f" order by {columns['day']}, {columns['id']} limit ?"
     parameters.append(limit + 1)
     rows = reader.rows(sql, parameters)
     page = rows[:limit]

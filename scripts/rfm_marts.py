@@ -25,6 +25,7 @@ MARTS = [
     "segment_history",
     "segment_transitions",
     "segment_trends",
+    "segment_changes",
     "repeat_purchase_curve",
     "customer_cohorts",
     "new_customer_repeat_shares",

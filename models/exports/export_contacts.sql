@@ -17,7 +17,11 @@
     (<scheme>__<segment_code>) one row per customer in it, with the segment's
     action path; due_today holds the customers whose next_transition_date is
     1 to export_due_within_days days after the as-of date, with their
-    lifecycle action path. The export_files post-hook writes the files.
+    lifecycle action path. entered_today__<file> holds the customers of the
+    segment file <file> who entered that segment in the run's own period
+    (segment_changes rows with changed_on_date = the as-of date): the
+    lifecycle files on a lifecycle change, the RFM files on an RFM change.
+    The export_files post-hook writes the files.
 -#}
 
 with
@@ -25,6 +29,20 @@ with
 customers as (
 
     select * from {{ ref('customer_segments') }}
+
+),
+
+changes as (
+
+    select * from {{ ref('segment_changes') }}
+
+),
+
+-- The run's own changes: the state on the as-of date against the previous period end.
+changes_today as (
+
+    select * from changes
+    where changed_on_date = as_of_date
 
 ),
 
@@ -79,11 +97,28 @@ due_rows as (
 
 ),
 
+entered_rows as (
+
+    select
+        {{ dbt.concat(["'entered_today__'", 'segment_rows.export_file']) }} as export_file,
+        segment_rows.{{ file_columns | join(',\n        segment_rows.') }}
+
+    from segment_rows
+    inner join changes_today
+        on segment_rows.customer_id = changes_today.customer_id
+    where
+        (segment_rows.segment_scheme = 'lifecycle' and changes_today.is_lifecycle_change)
+        or (segment_rows.segment_scheme <> 'lifecycle' and changes_today.is_rfm_change)
+
+),
+
 file_rows as (
 
     select * from segment_rows
     union all
     select * from due_rows
+    union all
+    select * from entered_rows
 
 ),
 

@@ -1,8 +1,10 @@
 {#-
     One row per export file, also for empty segments (a tool then reads an
     empty list, not last run's): every lifecycle segment, every segment of the
-    chosen RFM scheme, and due_today. Written as manifest.csv after the files,
-    by the on-run-end hook, once every node of the run passed
+    chosen RFM scheme, due_today, and entered_today__<segment file> for every
+    segment file (the customers who entered the segment in the run's own
+    period, from segment_changes). Written as manifest.csv after the files, by
+    the on-run-end hook, once every node of the run passed
     (rfm_write_exports_after_checks in macros/exports/export_files.sql).
 -#}
 
@@ -33,7 +35,7 @@ thresholds as (
 
 ),
 
-files as (
+segment_files as (
 
     select
         {{ dbt.concat(["'lifecycle__'", 'segment']) }} as export_file,
@@ -54,6 +56,23 @@ files as (
         rfm_segment as segment_name
 
     from rfm_segments
+
+),
+
+files as (
+
+    select * from segment_files
+
+    union all
+
+    select
+        {{ dbt.concat(["'entered_today__'", 'export_file']) }} as export_file,
+        'entered' as export_kind,
+        segment_scheme,
+        segment_code,
+        segment_name
+
+    from segment_files
 
     union all
 

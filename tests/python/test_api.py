@@ -183,6 +183,22 @@ def test_segment_changes_since_the_as_of_date(client: httpx.Client, database: Pa
     assert client.get("/segment-changes", params={"since": "2026-01-01"}).json()["changes"] == []
 
 
+def test_segment_changes_read_the_mart_with_rfm_changes_on_request(client: httpx.Client, database: Path) -> None:
+    expected = _rows(database, "select customer_id, previous_rfm_segment, rfm_segment, is_lifecycle_change, "
+                               "is_rfm_change from segment_changes where changed_on_date = ? order by customer_id",
+                     [AS_OF])
+    assert any(not row["is_lifecycle_change"] for row in expected)  # RFM-only changes exist on the demo
+    changes, cursor = [], None
+    while True:
+        page = client.get("/segment-changes", params={"since": AS_OF, "include_rfm": "true", "limit": 500}
+                          | ({"cursor": cursor} if cursor else {})).json()
+        changes += page["changes"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [{key: change[key] for key in expected[0]} for change in changes] == expected
+
+
 # --- bad and hostile parameters ---------------------------------------------
 
 @pytest.mark.parametrize("customer_id", [

@@ -120,7 +120,8 @@ def test_docs_state_the_contract():
 
 def test_every_segment_gets_a_csv_and_a_parquet_file(exported):
     box, folder = exported
-    stems = [f"lifecycle__{s}" for s in LIFECYCLE] + [f"classic_rf__{s}" for s in CLASSIC_RF] + ["due_today"]
+    segment_stems = [f"lifecycle__{s}" for s in LIFECYCLE] + [f"classic_rf__{s}" for s in CLASSIC_RF]
+    stems = segment_stems + [f"entered_today__{stem}" for stem in segment_stems] + ["due_today"]
     expected = {f"{stem}.{ext}" for stem in stems for ext in ("csv", "parquet")} | {"manifest.csv"}
     assert {path.name for path in folder.iterdir()} == expected  # no tmp_ file left, nothing else
 
@@ -146,7 +147,7 @@ def test_rows_are_the_segments_customers(exported):
     codes = dict(box.query("select rfm_segment, rfm_segment_code from int_rfm_segments_defined"
                            " where is_selected_scheme"))
     _, manifest = read_csv(folder / "manifest.csv")
-    assert len(manifest) == len(LIFECYCLE) + len(CLASSIC_RF) + 1
+    assert len(manifest) == 2 * (len(LIFECYCLE) + len(CLASSIC_RF)) + 1
     lifecycle_ids, rfm_ids = [], []
     for export_file, kind, scheme, code, name, count, csv_file, parquet_file, as_of_date in manifest:
         header, rows = read_csv(folder / csv_file)
@@ -166,6 +167,8 @@ def test_rows_are_the_segments_customers(exported):
             elif kind == "segment":
                 assert record["segment_name"] == name == rfm_segment and codes[rfm_segment] == code
                 rfm_ids.append(record["customer_id"])
+            elif kind == "entered":  # the customer is in the segment entered (checked in the next test)
+                assert record["segment_code"] == code and code in (lifecycle_segment, codes.get(rfm_segment))
     assert sorted(lifecycle_ids) == sorted(customers)
     assert sorted(rfm_ids) == sorted(c for c, (_, _, r_score) in customers.items() if r_score is not None)
 
@@ -185,6 +188,31 @@ def test_due_today_lists_the_customers_about_to_change_segment(exported):
         found[record["customer_id"]] = [record["lifecycle_segment"], record["next_segment_if_no_order"],
                                         record["next_transition_date"]]
     assert found == {key: list(value) for key, value in expected.items()} and found
+
+
+def test_entered_today_lists_the_customers_who_changed_segment_on_the_as_of_date(exported):
+    """entered_today__<segment file>: the segment file's customers whose segment (of that scheme) on the
+    as-of date differs from the one at the previous period end (segment_changes), so a mailing tool can
+    start a flow on the day it reads the files."""
+    box, folder = exported
+    expected: dict[str, set[str]] = defaultdict(set)
+    for customer_id, lifecycle_segment, rfm_code, lifecycle_change, rfm_change in box.query(
+            "select customer_id, lifecycle_segment, rfm_segment_code, is_lifecycle_change, is_rfm_change"
+            " from segment_changes where changed_on_date = as_of_date"):
+        if lifecycle_change:
+            expected[f"entered_today__lifecycle__{lifecycle_segment}"].add(customer_id)
+        if rfm_change and rfm_code is not None:
+            expected[f"entered_today__classic_rf__{rfm_code}"].add(customer_id)
+    assert sum(map(len, expected.values())) > 0
+    found = {}
+    for stem in [f"lifecycle__{s}" for s in LIFECYCLE] + [f"classic_rf__{s}" for s in CLASSIC_RF]:
+        header, rows = read_csv(folder / f"entered_today__{stem}.csv")
+        assert header == COLUMNS
+        found[f"entered_today__{stem}"] = {row[0] for row in rows}
+        assert all(row[header.index("segment_code")] == stem.split("__")[1] for row in rows), stem
+        # Whoever entered a segment is in it: the segment file lists them too.
+        assert found[f"entered_today__{stem}"] <= {row[0] for row in read_csv(folder / f"{stem}.csv")[1]}, stem
+    assert {name: ids for name, ids in found.items() if ids} == dict(expected)
 
 
 def test_csv_format(exported):

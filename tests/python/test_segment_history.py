@@ -22,6 +22,12 @@ PROJECT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).parent / "dbt"
 GENERATOR = PROJECT / "scripts" / "generate_orders.py"
 HISTORY = "+segment_history"
+CHANGES = "+segment_changes"
+CHANGE_COLUMNS = (
+    "customer_id, changed_on_date, period_start_date, previous_lifecycle_segment, lifecycle_segment, "
+    "previous_rfm_segment_code, rfm_segment_code, previous_rfm_segment, rfm_segment, rfm_scheme, "
+    "is_first_appearance, is_lifecycle_change, is_rfm_change, is_reactivated, action_phase, action_goal"
+)
 HISTORY_COLUMNS = (
     "period_end_date, period_start_date, customer_id, lifecycle_segment, previous_segment, is_reactivated, "
     "recency_days, frequency, monetary, r_score, f_score, m_score, revenue_in_period, first_order_date, "
@@ -154,7 +160,7 @@ def history_before_corrections(tmp_path_factory, generated) -> tuple[Path, list[
     workdir = tmp_path_factory.mktemp("history_before_corrections")
     project = Project(workdir, orders, customers, **CORRECTION_VARS)
     project.dbt("seed")
-    project.dbt("run", "--select", HISTORY)
+    project.dbt("run", "--select", HISTORY, CHANGES)
     targets = last_orders_to_correct(project, 3)
     assert len(targets) == 3, "the generated orders must hold customers whose last order can be corrected"
     project.execute("create table history_before as select * from segment_history")
@@ -187,6 +193,59 @@ def test_a_rerun_after_a_correction_of_past_orders_equals_a_full_refresh(
     project.execute("create table history_rerun as select * from segment_history")
     project.dbt("run", "--select", HISTORY, "--full-refresh", orders_path=str(corrected_path))
     assert history_differences(project, "history_rerun") == (0, 0)
+
+
+def change_differences(project: Project, table: str, where: str = "true") -> tuple[int, int]:
+    """Rows only in segment_changes, rows only in `table` (duplicates counted), as_of_date aside."""
+    counts = []
+    for first, second in (("segment_changes", table), (table, "segment_changes")):
+        counts.append(project.query(
+            f"select count(*) from (select {CHANGE_COLUMNS} from {first} where {where} "
+            f"except all select {CHANGE_COLUMNS} from {second} where {where})")[0][0])
+    return counts[0], counts[1]
+
+
+def test_segment_changes_are_the_same_on_a_rerun_a_back_fill_and_a_full_refresh(
+        tmp_path, generated, history_before_corrections):
+    """The change log is rebuilt from segment_history: a rerun for the same as-of date gives the same rows; a
+    later as-of date keeps every event of the closed periods as it was (a daily reader never sees one
+    twice or revised); a back-fill of the earlier date gives its log again, without duplicates; a full
+    refresh gives the same rows."""
+    orders, customers = generated
+    built, _ = history_before_corrections
+    project = Project(tmp_path, orders, customers, **CORRECTION_VARS)
+    shutil.copyfile(built, project.database)
+    as_of = CORRECTION_VARS["as_of_date"]
+    project.execute("create table changes_first as select * from segment_changes")
+    counts = project.query(
+        "select count(*), count(distinct customer_id || '/' || cast(changed_on_date as varchar)), "
+        f"sum(case when changed_on_date = date '{as_of}' then 1 else 0 end), "
+        "sum(case when is_rfm_change and not is_lifecycle_change then 1 else 0 end), "
+        "min(as_of_date), max(as_of_date) from changes_first")[0]
+    assert counts[0] == counts[1] and counts[2] > 0 and counts[3] > 0, counts
+    assert counts[4] == counts[5] == dt.date.fromisoformat(as_of)
+
+    project.dbt("run", "--select", "segment_changes")
+    assert change_differences(project, "changes_first") == (0, 0)
+
+    later = "2026-01-20"
+    project.dbt("run", "--select", CHANGES, as_of_date=later)
+    assert project.query("select distinct as_of_date from segment_changes") == [(dt.date.fromisoformat(later),)]
+    ends = period_ends(project)
+    assert ends[-2:] == [as_of, later]
+    # Closed periods both runs see with a period end before them (the later run's first one has none).
+    closed = f"changed_on_date between date '{ends[1]}' and date '{as_of}'"
+    assert project.query(f"select count(*) from changes_first where {closed}")[0][0] > 0
+    assert change_differences(project, "changes_first", closed) == (0, 0)
+
+    project.dbt("run", "--select", CHANGES)  # the back-fill: the earlier as-of date again
+    assert change_differences(project, "changes_first") == (0, 0)
+    assert project.query(
+        "select count(*) from (select customer_id, changed_on_date from segment_changes "
+        "group by customer_id, changed_on_date having count(*) > 1)")[0][0] == 0
+
+    project.dbt("run", "--select", CHANGES, "--full-refresh")
+    assert change_differences(project, "changes_first") == (0, 0)
 
 
 def test_a_rerun_with_changed_thresholds_uses_them_everywhere(tmp_path, generated):

@@ -1,7 +1,9 @@
 {%- set settings = rfm_lifecycle.rfm_export_settings() -%}
 {%- set scheme = rfm_lifecycle.rfm_scheme_settings().rfm_segment_scheme -%}
+{%- set entered_prefix = rfm_lifecycle.rfm_sql_string('entered_today__' ~ scheme ~ '__') -%}
 -- The export rows are exactly: every customer once in the lifecycle files, every scored customer once in
--- the files of the chosen scheme, and the customers due within export_due_within_days in due_today.
+-- the files of the chosen scheme, the customers due within export_due_within_days in due_today, and in
+-- entered_today__<file> the customers of <file> whose segment of that scheme changed on the as-of date.
 with
 
 customers as (
@@ -45,6 +47,27 @@ expected as (
         lifecycle_segment as segment_code
     from customers
     where days_until_transition between 1 and {{ settings.export_due_within_days }}
+
+    union all
+
+    select
+        {{ dbt.concat(["'entered_today__lifecycle__'", 'changes.lifecycle_segment']) }} as export_file,
+        changes.customer_id,
+        changes.lifecycle_segment as segment_code
+    from {{ ref('segment_changes') }} as changes
+    where changes.changed_on_date = changes.as_of_date and changes.is_lifecycle_change
+
+    union all
+
+    select
+        {{ dbt.concat([entered_prefix, 'changes.rfm_segment_code']) }} as export_file,
+        changes.customer_id,
+        changes.rfm_segment_code as segment_code
+    from {{ ref('segment_changes') }} as changes
+    where
+        changes.changed_on_date = changes.as_of_date
+        and changes.is_rfm_change
+        and changes.rfm_segment_code is not null
 
 ),
 
