@@ -13,7 +13,8 @@ import pytest
 
 from dbt_sandbox import Sandbox
 
-EXPORT_FILES_PER_BUILD = 39  # 7 lifecycle + 11 classic_rf segments + due_today, CSV and Parquet, + manifest
+# 7 lifecycle + 11 classic_rf segments, due_today and entered_today per segment, CSV and Parquet, + manifest
+EXPORT_FILES_PER_BUILD = (7 + 11 + 1 + 7 + 11) * 2 + 1
 
 
 def state(box: Sandbox, folder: Path) -> tuple:
