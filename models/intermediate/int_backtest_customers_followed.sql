@@ -4,8 +4,13 @@
     then, and what the customer did in the return_horizon_days days after it
     (the date itself excluded, the horizon's last day included): orders
     (refund records are no orders) and net revenue (refunds in those days
-    included).
+    included); and what the return curves built from the data up to that
+    date predicted for the customer (int_backtest_return_curves, the row of
+    the customer's order-count group and days since the last order, as
+    customer_segments reads return_curves). Prospects get no prediction.
 -#}
+
+{%- set cap = rfm_lifecycle.rfm_return_settings().return_curve_max_orders %}
 
 with
 
@@ -24,6 +29,12 @@ history as (
 orders as (
 
     select * from {{ ref('int_orders_netted') }}
+
+),
+
+curves as (
+
+    select * from {{ ref('int_backtest_return_curves') }}
 
 ),
 
@@ -56,7 +67,9 @@ final as (
         cast(history.recency_days as {{ dbt.type_int() }}) as recency_days,
         cast(coalesce(orders_in_horizon.orders_in_horizon, 0) as {{ dbt.type_int() }}) as orders_in_horizon,
         cast(coalesce(orders_in_horizon.revenue_in_horizon, 0) as decimal(38, 2)) as revenue_in_horizon,
-        coalesce(orders_in_horizon.orders_in_horizon, 0) > 0 as has_ordered_in_horizon
+        coalesce(orders_in_horizon.orders_in_horizon, 0) > 0 as has_ordered_in_horizon,
+        cast(curves.return_probability as decimal(18, 6)) as return_probability,
+        cast(curves.expected_orders_in_horizon as decimal(18, 6)) as expected_orders_in_horizon
 
     from history
     inner join dates
@@ -65,6 +78,11 @@ final as (
         on
             dates.backtest_date = orders_in_horizon.backtest_date
             and history.customer_id = orders_in_horizon.customer_id
+    left join curves
+        on
+            dates.backtest_date = curves.as_of_date
+            and least(history.lifetime_orders, {{ cap }}) = curves.order_count_group
+            and history.recency_days = curves.days_since_last_order
 
 )
 

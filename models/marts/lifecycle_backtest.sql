@@ -4,7 +4,10 @@
     return_horizon_days days of data after it) and lifecycle segment, the
     customers the segment held on that day, using only the data up to it, and
     what they did in the horizon after it: how many ordered, their orders and
-    net revenue. Shares and means are whole-number ratios rounded once.
+    net revenue; and beside them what return_probability, from curves built
+    from the data up to that day, predicted for them (mean probability and
+    expected orders over the customers with a prediction: all but
+    prospects). Shares and means are sums over counts, rounded once.
 -#}
 
 with
@@ -25,7 +28,10 @@ segments_counted as (
         count(*) as customers,
         sum(case when has_ordered_in_horizon then 1 else 0 end) as customers_ordered,
         sum(orders_in_horizon) as orders_in_horizon,
-        sum(revenue_in_horizon) as revenue_in_horizon
+        sum(revenue_in_horizon) as revenue_in_horizon,
+        sum(case when return_probability is not null then 1 else 0 end) as customers_predicted,
+        sum(cast(return_probability * 1000000 as {{ dbt.type_bigint() }})) as probability_millionths,
+        sum(cast(expected_orders_in_horizon * 1000000 as {{ dbt.type_bigint() }})) as expected_orders_millionths
 
     from followed
     group by backtest_date, horizon_end_date, return_horizon_days, lifecycle_segment
@@ -52,6 +58,21 @@ final as (
         cast(segments_counted.revenue_in_horizon as decimal(38, 2)) as revenue_in_horizon,
         {{ rfm_lifecycle.rfm_rounded_money_per('segments_counted.revenue_in_horizon', 'segments_counted.customers') }}
             as revenue_per_customer,
+        cast(
+            case
+                when segments_counted.customers_predicted > 0
+                    then {{ rfm_lifecycle.rfm_rounded_ratio(
+                        'segments_counted.probability_millionths', 'segments_counted.customers_predicted * 1000000', 6) }}
+            end as decimal(18, 6)
+        ) as predicted_share,
+        cast(
+            case
+                when segments_counted.customers_predicted > 0
+                    then {{ rfm_lifecycle.rfm_rounded_ratio(
+                        'segments_counted.expected_orders_millionths',
+                        'segments_counted.customers_predicted * 1000000', 6) }}
+            end as decimal(18, 6)
+        ) as expected_orders_per_customer,
         cast(segments_counted.return_horizon_days as {{ dbt.type_int() }}) as return_horizon_days
 
     from segments_counted
