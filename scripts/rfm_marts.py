@@ -31,6 +31,8 @@ MARTS = [
     "new_customer_repeat_shares",
     "lifecycle_phases",
     "return_curves",
+    "lifecycle_backtest",
+    "return_probability_calibration",
     "export_contacts",
     "export_files",
     # The semantic layer's time spine (docs/semantic_layer.md): equal days on every engine.
