@@ -149,15 +149,3 @@ def test_file_that_matches_nothing_says_so(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "which matches no file" in result.stdout
-
-
-def test_as_of_date_that_is_not_a_date_fails_at_compile_time(tmp_path: Path) -> None:
-    for bad_value in ["2024-02-30", "tomorrow", "2024-01-01'; drop table x; --"]:
-        result = run_dbt(
-            ["compile", "--select", "int_as_of_dates_resolved"],
-            tmp_path / "bad_as_of.duckdb",
-            {"as_of_date": bad_value},
-            check=False,
-        )
-        assert result.returncode != 0, bad_value
-        assert "var 'as_of_date'" in result.stdout, result.stdout[-2000:]

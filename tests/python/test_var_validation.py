@@ -103,6 +103,7 @@ AREA_NODES = {
 CASES += [
     ("history_periods", "24 union select 1", "history_periods"),
     ("history_period_grain", "quarter", "history_period_grain"),
+    ("history_periods", 0, "history_periods"),
     ("repeat_curve_knee_drop", "1.5", "repeat_curve_knee_drop"),
     ("cohort_grain", "month' --", "cohort_grain"),
     ("return_horizon_days", "90 or 1=1", "return_horizon_days"),
