@@ -175,3 +175,20 @@ def test_the_sentence_names_only_the_segments_the_date_holds():
     assert backtest_sentence(rows, dt.date(2024, 12, 31), 30) == (
         "Of the customers we called one-time on 2024-12-31, 33% came back within 30 days.")
     assert backtest_sentence(rows.iloc[0:0], dt.date(2024, 12, 31), 30) is None
+
+
+def test_a_date_without_an_auc_or_without_calibration_rows(built_demo_database, tmp_path, monkeypatch):
+    """Everyone or no one ordered: the AUC is empty (shown as –); no customer with an order: a note."""
+    with duckdb.connect(str(built_demo_database), read_only=True) as connection:
+        first, last = connection.execute(
+            "select min(backtest_date), max(backtest_date) from lifecycle_backtest").fetchone()
+    changed = copy_of(built_demo_database, tmp_path,
+                      f"update return_probability_calibration set date_auc = null where backtest_date = '{first}'",
+                      f"delete from return_probability_calibration where backtest_date = '{last}'")
+    app = run_page(changed, monkeypatch)
+    assert [info.value for info in app.info] == [f"No customer with an order on {last}: nothing to rank or calibrate."]
+    assert set(figures(app)) == {"return_curves", "backtest_shares"}
+    app.selectbox(key="backtest_date").set_value(first).run()
+    assert not app.exception and not app.info
+    assert metric(app, f"AUC on {first}") == "–"
+    assert figures(app)["backtest_auc"]["data"][0]["y"][0] is None
