@@ -384,6 +384,12 @@ class ReturnMarts:
         return sorted(set(self.backtest["backtest_date"]))
 
     @property
+    def as_of_date(self) -> dt.date | None:
+        if self.curves is None or self.curves.empty:
+            return None
+        return self.curves["as_of_date"].iloc[0]
+
+    @property
     def horizon_days(self) -> int | None:
         """return_horizon_days, as the marts that are built and not empty carry it."""
         for frame in (self.curves, self.backtest, self.calibration):

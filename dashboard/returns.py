@@ -26,10 +26,6 @@ CALIBRATION_COLUMNS = (
 )
 
 
-def _percent(value) -> str:
-    return "–" if value is None or pd.isna(value) else f"{float(value) * 100:.1f}%"
-
-
 def _number(value, decimals: int = 2) -> str:
     return "–" if value is None or pd.isna(value) else f"{float(value):,.{decimals}f}"
 
@@ -134,6 +130,8 @@ def page() -> None:
         if error.command:
             st.code(error.command, language="bash")
         return
-    st.caption(f"`{path}` (schema `{marts.schema}`, read-only) · docs/return_probability.md")
+    as_of = marts.as_of_date
+    st.caption((f"As of **{as_of}** · " if as_of else "")
+               + f"`{path}` (schema `{marts.schema}`, read-only) · docs/return_probability.md")
     section_curves(marts)
     section_backtest(marts)

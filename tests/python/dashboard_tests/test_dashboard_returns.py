@@ -192,3 +192,8 @@ def test_a_date_without_an_auc_or_without_calibration_rows(built_demo_database, 
     assert not app.exception and not app.info
     assert metric(app, f"AUC on {first}") == "–"
     assert figures(app)["backtest_auc"]["data"][0]["y"][0] is None
+
+
+def test_the_as_of_date_is_shown(app, sql):
+    as_of = sql("select max(as_of_date) from return_curves")[0][0]
+    assert any(f"As of **{as_of}**" in caption.value for caption in app.caption)
