@@ -236,3 +236,97 @@ def repeat_curve(curve: pd.DataFrame, new_customer_days: float | None, knee_day:
         bargap=0,
     )
     return _layout(figure, "Repeat-purchase curve", height=440)
+
+
+# --- Will they come back? (return_curves, lifecycle_backtest, return_probability_calibration) ------
+
+OBSERVED_COLOR = "#1e88e5"
+PREDICTED_COLOR = "#ff8f00"
+CURVE_DAYS_SHOWN = 365  # the diagonal shows in the first year; zooming out shows the whole reach
+
+
+def _floats(values) -> list[float | None]:
+    return [None if pd.isna(value) else float(value) for value in values]
+
+
+def return_curves(curves: pd.DataFrame, horizon_days: int) -> go.Figure:
+    """Per order-count group, the return probability within the horizon by days since the last order
+    (to the group's reach: past it no customer of the group is that far away)."""
+    figure = go.Figure()
+    for _, group in curves.groupby("order_count_group", sort=True):
+        rows = group[group["return_probability"].notna()]
+        figure.add_trace(go.Scatter(
+            x=rows["days_since_last_order"].astype(int).tolist(), y=_floats(rows["return_probability"]),
+            mode="lines", name=f"{group['order_count_label'].iloc[0]} orders",
+        ))
+    reach = int(curves["days_since_last_order"].max()) if len(curves) else 0
+    figure.update_xaxes(title="days since the last order", range=[0, min(reach, CURVE_DAYS_SHOWN)])
+    figure.update_yaxes(title=f"chance of an order within {horizon_days} days", tickformat=".0%", range=[0, 1])
+    figure.update_layout(legend={"title": "orders so far"})
+    return _layout(figure, f"Return probability within {horizon_days} days, by orders so far", height=440)
+
+
+def backtest_shares(rows: pd.DataFrame, backtest_date: dt.date, horizon_days: int) -> go.Figure:
+    """Per lifecycle segment on the back-test date: the share that ordered in the horizon beside the
+    mean predicted probability (prospects have none)."""
+    segments = rows["lifecycle_segment"].tolist()
+    figure = go.Figure([
+        go.Bar(x=segments, y=_floats(rows["ordered_share"]), name="ordered (observed)",
+               marker_color=[SEGMENT_COLORS.get(segment, OBSERVED_COLOR) for segment in segments]),
+        go.Bar(x=segments, y=_floats(rows["predicted_share"]), name="predicted",
+               marker={"color": "rgba(0, 0, 0, 0)", "line": {"color": "#212121", "width": 2}}),
+    ])
+    figure.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
+    figure.update_xaxes(categoryorder="array", categoryarray=segments)
+    figure.update_yaxes(title=f"share that ordered within {horizon_days} days", tickformat=".0%")
+    return _layout(figure, f"Segments on {backtest_date}: who ordered in the next {horizon_days} days")
+
+
+def _per_date(calibration: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return calibration.drop_duplicates("backtest_date")[["backtest_date", *columns]].sort_values("backtest_date")
+
+
+def _mark_date(figure: go.Figure, backtest_date: dt.date) -> None:
+    figure.add_vline(x=str(backtest_date), line={"color": "#6a1b9a", "width": 2, "dash": "dot"})
+
+
+def backtest_auc(calibration: pd.DataFrame, backtest_date: dt.date) -> go.Figure:
+    dates = _per_date(calibration, ["date_auc"])
+    figure = go.Figure(go.Scatter(
+        x=[str(day) for day in dates["backtest_date"]], y=_floats(dates["date_auc"]),
+        mode="lines+markers", name="AUC", line={"color": OBSERVED_COLOR, "width": 3},
+    ))
+    figure.add_hline(y=0.5, line={"color": "#9e9e9e", "dash": "dash"}, annotation_text="0.5: a coin")
+    _mark_date(figure, backtest_date)
+    figure.update_xaxes(title="back-test date")
+    figure.update_yaxes(title="AUC", range=[0.4, 1])
+    return _layout(figure, "How well the probability ranks: AUC per back-test date")
+
+
+def backtest_orders(calibration: pd.DataFrame, backtest_date: dt.date) -> go.Figure:
+    dates = _per_date(calibration, ["date_expected_orders_per_customer", "date_orders_per_customer"])
+    days = [str(day) for day in dates["backtest_date"]]
+    figure = go.Figure([
+        go.Scatter(x=days, y=_floats(dates["date_orders_per_customer"]), mode="lines+markers",
+                   name="orders that followed (observed)", line={"color": OBSERVED_COLOR, "width": 3}),
+        go.Scatter(x=days, y=_floats(dates["date_expected_orders_per_customer"]), mode="lines+markers",
+                   name="expected orders (predicted)", line={"color": PREDICTED_COLOR, "width": 3, "dash": "dash"}),
+    ])
+    _mark_date(figure, backtest_date)
+    figure.update_layout(legend={"orientation": "h", "y": -0.2})
+    figure.update_xaxes(title="back-test date")
+    figure.update_yaxes(title="orders per customer in the horizon", rangemode="tozero")
+    return _layout(figure, "Mean expected vs observed orders per customer")
+
+
+def calibration_deciles(rows: pd.DataFrame, backtest_date: dt.date) -> go.Figure:
+    """Per decile of the probability on the date: the mean predicted probability beside the share that ordered."""
+    deciles = [str(int(decile)) for decile in rows["decile"]]
+    figure = go.Figure([
+        go.Bar(x=deciles, y=_floats(rows["ordered_share"]), name="ordered (observed)", marker_color=OBSERVED_COLOR),
+        go.Bar(x=deciles, y=_floats(rows["predicted_share"]), name="predicted", marker_color=PREDICTED_COLOR),
+    ])
+    figure.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
+    figure.update_xaxes(title="decile of the return probability (10 = most likely)", type="category")
+    figure.update_yaxes(title="share that ordered", tickformat=".0%", range=[0, 1])
+    return _layout(figure, f"Calibration on {backtest_date}: predicted vs observed, by decile")

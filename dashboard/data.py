@@ -355,3 +355,89 @@ def contacts_csv(contacts: pd.DataFrame) -> str:
             safe[column] = safe[column].map(
                 lambda value: "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value)
     return safe.to_csv(index=False, date_format="%Y-%m-%d")
+
+
+# --- Will they come back? (return curves and the back-test, issue 12) ----------------------------
+
+RETURN_TABLES = ("return_curves", "lifecycle_backtest", "return_probability_calibration")
+
+
+@dataclass
+class ReturnMarts:
+    """The return curves and the back-test marts, read whole (a few thousand rows); None when not built."""
+
+    path: Path
+    schema: str
+    curves: pd.DataFrame | None
+    backtest: pd.DataFrame | None
+    calibration: pd.DataFrame | None
+
+    @property
+    def missing(self) -> list[str]:
+        frames = dict(zip(RETURN_TABLES, (self.curves, self.backtest, self.calibration)))
+        return [table for table, frame in frames.items() if frame is None]
+
+    @property
+    def backtest_dates(self) -> list[dt.date]:
+        if self.backtest is None:
+            return []
+        return sorted(set(self.backtest["backtest_date"]))
+
+    @property
+    def as_of_date(self) -> dt.date | None:
+        if self.curves is None or self.curves.empty:
+            return None
+        return self.curves["as_of_date"].iloc[0]
+
+    @property
+    def horizon_days(self) -> int | None:
+        """return_horizon_days, as the marts that are built and not empty carry it."""
+        for frame in (self.curves, self.backtest, self.calibration):
+            if frame is not None and len(frame):
+                return int(frame["return_horizon_days"].iloc[0])
+        return None
+
+
+def load_return_marts(path: Path) -> ReturnMarts:
+    with open_database(path) as connection:
+        schema = find_schema(connection)
+        tables = _tables(connection, schema)
+
+        def read(table: str, order_by: str) -> pd.DataFrame | None:
+            if table not in tables:
+                return None
+            return _frame(connection, f"select * from {_quoted(schema, table)} order by {order_by}")
+
+        return ReturnMarts(
+            path=path,
+            schema=schema,
+            curves=read("return_curves", "order_count_group, days_since_last_order"),
+            backtest=read("lifecycle_backtest", "backtest_date, lifecycle_segment"),
+            calibration=read("return_probability_calibration", "backtest_date, decile"),
+        )
+
+
+def backtest_rows(marts: ReturnMarts, backtest_date: dt.date) -> pd.DataFrame:
+    """The lifecycle_backtest rows of one date, in the segments' lifecycle order."""
+    rows = marts.backtest[marts.backtest["backtest_date"] == backtest_date]
+    order = {segment: index for index, segment in enumerate(SEGMENTS)}
+    return rows.sort_values("lifecycle_segment", key=lambda column: column.map(order)).reset_index(drop=True)
+
+
+def backtest_sentence(rows: pd.DataFrame, backtest_date: dt.date, horizon_days: int) -> str | None:
+    """What a marketer reads: 'Of the customers we called inactive on <date>, X% came back within
+    <h> days; of the regular ones, Y%; ...' for the repeat segments the date holds."""
+    shares = {row.lifecycle_segment: float(row.ordered_share) for row in rows.itertuples()
+              if row.customers and not pd.isna(row.ordered_share)}
+    # The repeat customers first (the doc's example); any other segment only when the date has none of them.
+    named = [segment for segment in ("inactive", "regular", "loyal") if segment in shares]
+    named = named or [segment for segment in ("new", "one_time", "lost") if segment in shares]
+    if not named:
+        return None
+    label = {"one_time": "one-time"}
+    first, *others = named
+    sentence = (f"Of the customers we called {label.get(first, first)} on {backtest_date}, "
+                f"{shares[first] * 100:.0f}% came back within {horizon_days} days")
+    for segment in others:
+        sentence += f"; of the {label.get(segment, segment)} ones, {shares[segment] * 100:.0f}%"
+    return sentence + "."

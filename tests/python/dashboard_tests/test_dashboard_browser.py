@@ -151,11 +151,13 @@ def test_dashboard_draws_in_chromium(server, browser, sql):
     assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-# The phase pages (dashboard/pages/): URL path, charts each draws, and a text only that page shows.
+# The phase pages and "Will they come back?" (dashboard/pages/): URL path, charts each draws, and a
+# text only that page shows.
 PHASE_PAGES = {
     "Acquisition": (2, "second order within"),
     "Development": (4, "Cohort triangle"),
     "Retention": (2, "Revenue at risk and what came back"),
+    "Will_they_come_back": (5, "came back within"),
 }
 
 
