@@ -18,7 +18,9 @@
 {%- set day_zero = rfm_lifecycle.rfm_date_literal('0001-01-01') -%}
 {%- set day_number = rfm_lifecycle.rfm_days_between(day_zero, 'order_gaps.order_date') -%}
 {%- set date_key = 'dates.as_of_date,' if per_date else '' -%}
-{%- set days_observed = rfm_lifecycle.rfm_days_between('orders_numbered.order_date', 'dates.as_of_date') %}
+{%- set days_observed = rfm_lifecycle.rfm_days_between('orders_numbered.order_date', 'dates.as_of_date') -%}
+{%- set as_of_day_number = rfm_lifecycle.rfm_days_between(day_zero, 'dates.as_of_date') -%}
+{%- set lag_days = rfm_lifecycle.rfm_days_between('orders_numbered.order_date', 'order_days.order_date') %}
 
 {#-
     The gaps between orders, counted per order-count group and length in days
@@ -28,9 +30,17 @@
     or after that order, either
       returned  ends with the next order on or before the as-of date, gap_days later (0 = the same day), or
       censored  is still open on the as-of date (the next order, if any, came later), observed that many days.
-    For each return whose return_horizon_days days (the return day included)
-    all lie on or before the as-of date: the orders in those days, the return
-    included.
+    And the counts behind the expected orders, as changes per day t (running
+    sums in rfm_return_days_estimated): a customer whose gap is t days old has
+    had no order through day t; of the group's gaps in that situation, those
+    whose next order came in days t + 1 .. t + h (h = return_horizon_days),
+    all of them on or before the as-of date, are returns observed from t, and
+    their orders in those days (the return, later orders of its day, orders
+    within h - 1 days after it) are the orders after them. A gap returning on
+    day g >= 1 counts for t from g - h (at least 0) to g - 1, or to the last t
+    with t + h on or before the as-of date; an order L days after the gap's
+    start from L - h. No order after the as-of date is ever read: the first
+    day counts only if its horizon ends by the as-of date.
 -#}
 
 with
@@ -50,25 +60,138 @@ dates as (
 orders_numbered as (
 
     select
+        order_gaps.customer_id,
         order_gaps.order_number,
         order_gaps.order_date,
         order_gaps.gap_days,
-        -- The last order within the horizon; order numbers run by day, so the orders from this one
-        -- through it are the difference plus one (Spark takes no arithmetic on a named window).
-        max(order_gaps.order_number) over horizon_days as last_order_number_in_horizon,
+        {{ day_number }} as order_day_number,
+        -- Order numbers run by day: the orders of the day from this one on are the difference plus one.
+        max(order_gaps.order_number) over order_day as last_order_number_on_day,
         lead(order_gaps.order_date) over order_sequence as next_order_date
 
     from order_gaps
     window
-        horizon_days as (
-            partition by order_gaps.customer_id
-            order by {{ day_number }} asc
-            range between current row and {{ horizon - 1 }} following
+        order_day as (
+            partition by order_gaps.customer_id, order_gaps.order_date
         ),
         order_sequence as (
             partition by order_gaps.customer_id
             order by order_gaps.order_number asc
         )
+
+),
+
+order_days as (
+
+    select
+        customer_id,
+        order_date,
+        count(*) as orders_on_day
+
+    from order_gaps
+    group by customer_id, order_date
+
+),
+
+returns_followed as (
+
+    -- Each return ending a gap of at least a day (a gap returning on day 0 is never at risk without having
+    -- returned) beside the orders it brings at lag_days from the gap's start: the return and the later
+    -- orders of its day, then each later day's orders within return_horizon_days - 1 days after it.
+    select
+        least(order_number - 1, {{ cap }}) as order_count_group,
+        order_day_number - gap_days as start_day_number,
+        gap_days,
+        gap_days as lag_days,
+        1 as returns_started,
+        last_order_number_on_day - order_number + 1 as orders_started
+
+    from orders_numbered
+    where order_number >= 2 and gap_days >= 1
+
+    union all
+
+    select
+        least(orders_numbered.order_number - 1, {{ cap }}) as order_count_group,
+        orders_numbered.order_day_number - orders_numbered.gap_days as start_day_number,
+        orders_numbered.gap_days,
+        orders_numbered.gap_days + {{ lag_days }} as lag_days,
+        0 as returns_started,
+        order_days.orders_on_day as orders_started
+
+    from orders_numbered
+    inner join order_days
+        on
+            orders_numbered.customer_id = order_days.customer_id
+            and order_days.order_date > orders_numbered.order_date
+            and {{ lag_days }} <= {{ horizon - 1 }}
+    where orders_numbered.order_number >= 2 and orders_numbered.gap_days >= 1
+
+),
+
+returns_followed_summed as (
+
+    -- A return at lag L (gap_days = g) of a gap at risk on day t counts for t from L - h (or 0) to g - 1.
+    select
+        order_count_group,
+        start_day_number,
+        gap_days,
+        greatest(lag_days - {{ horizon }}, 0) as first_day,
+        sum(returns_started) as returns_started,
+        sum(orders_started) as orders_started
+
+    from returns_followed
+    group by order_count_group, start_day_number, gap_days, greatest(lag_days - {{ horizon }}, 0)
+
+),
+
+windows_dated as (
+
+    -- Seen from each as-of date, the days t with a whole horizon (t + 1 .. t + h) observed by it.
+    select
+        {{ date_key }}
+        returns_followed_summed.order_count_group,
+        returns_followed_summed.first_day,
+        least(
+            returns_followed_summed.gap_days - 1,
+            {{ as_of_day_number }} - returns_followed_summed.start_day_number - {{ horizon }}
+        ) + 1 as end_day,
+        returns_followed_summed.returns_started,
+        returns_followed_summed.orders_started
+
+    from returns_followed_summed
+    inner join dates
+        on {{ as_of_day_number }} - returns_followed_summed.start_day_number
+            >= returns_followed_summed.first_day + {{ horizon }}
+
+),
+
+windows_counted as (
+
+    -- The windows as changes of the running counts per day: up from the first day, down after the last.
+    select
+        {{ 'as_of_date,' if per_date else '' }}
+        order_count_group,
+        first_day as gap_days,
+        0 as customers_returning,
+        0 as customers_censored,
+        returns_started as returns_observed_change,
+        orders_started as orders_observed_change
+
+    from windows_dated
+
+    union all
+
+    select
+        {{ 'as_of_date,' if per_date else '' }}
+        order_count_group,
+        end_day as gap_days,
+        0 as customers_returning,
+        0 as customers_censored,
+        -returns_started as returns_observed_change,
+        -orders_started as orders_observed_change
+
+    from windows_dated
 
 ),
 
@@ -80,14 +203,8 @@ returns_counted as (
         orders_numbered.gap_days,
         count(*) as customers_returning,
         0 as customers_censored,
-        sum(case when {{ days_observed }} >= {{ horizon - 1 }} then 1 else 0 end) as returns_observed,
-        sum(
-            case
-                when {{ days_observed }} >= {{ horizon - 1 }}
-                    then orders_numbered.last_order_number_in_horizon - orders_numbered.order_number + 1
-                else 0
-            end
-        ) as orders_after_returns_observed
+        0 as returns_observed_change,
+        0 as orders_observed_change
 
     from orders_numbered
     inner join dates
@@ -105,8 +222,8 @@ censored_counted as (
         {{ days_observed }} as gap_days,
         0 as customers_returning,
         count(*) as customers_censored,
-        0 as returns_observed,
-        0 as orders_after_returns_observed
+        0 as returns_observed_change,
+        0 as orders_observed_change
 
     from orders_numbered
     inner join dates
@@ -122,6 +239,8 @@ gaps_unioned as (
     select * from returns_counted
     union all
     select * from censored_counted
+    union all
+    select * from windows_counted
 
 ),
 
@@ -135,8 +254,8 @@ final as (
         cast(gap_days as {{ dbt.type_int() }}) as gap_days,
         cast(sum(customers_returning) as {{ dbt.type_bigint() }}) as customers_returning,
         cast(sum(customers_censored) as {{ dbt.type_bigint() }}) as customers_censored,
-        cast(sum(returns_observed) as {{ dbt.type_bigint() }}) as returns_observed,
-        cast(sum(orders_after_returns_observed) as {{ dbt.type_bigint() }}) as orders_after_returns_observed
+        cast(sum(returns_observed_change) as {{ dbt.type_bigint() }}) as returns_observed_change,
+        cast(sum(orders_observed_change) as {{ dbt.type_bigint() }}) as orders_observed_change
 
     from gaps_unioned
     group by {{ 'as_of_date,' if per_date else '' }} order_count_group, gap_days
@@ -160,6 +279,8 @@ select * from final
     return_horizon_days. Per day t:
       customers_at_risk   gaps not ended before t (returned or censored on t or later)
       survival            S(t) = product over days u <= t of (1 - returning(u) / at_risk(u))
+      returns_observed    running sums of rfm_return_gaps_counted's changes: the
+      orders_after_...    returns in days t + 1 .. t + h seen whole, and their orders
     The product is a sum of logarithms: each day's ln(1 - returning / at_risk),
     a double, is cut to whole units of 1e-12 before it is summed, so every
     engine sums the same whole numbers (a sum of doubles depends on the order
@@ -181,9 +302,7 @@ group_totals as (
 
     select
         {{ key }}order_count_group,
-        max(gap_days) as reach_days,
-        sum(returns_observed) as returns_observed,
-        sum(orders_after_returns_observed) as orders_after_returns_observed
+        max(gap_days) as reach_days
 
     from gaps_counted
     group by {{ key }}order_count_group
@@ -203,9 +322,7 @@ group_days as (
         {{ 'group_totals.as_of_date,' if per_date else '' }}
         group_totals.order_count_group,
         day_numbers.day_number,
-        group_totals.reach_days,
-        group_totals.returns_observed,
-        group_totals.orders_after_returns_observed
+        group_totals.reach_days
 
     from group_totals
     inner join day_numbers
@@ -218,7 +335,9 @@ days_counted as (
     select
         group_days.*,
         coalesce(gaps_counted.customers_returning, 0) as customers_returning,
-        coalesce(gaps_counted.customers_censored, 0) as customers_censored
+        coalesce(gaps_counted.customers_censored, 0) as customers_censored,
+        coalesce(gaps_counted.returns_observed_change, 0) as returns_observed_change,
+        coalesce(gaps_counted.orders_observed_change, 0) as orders_observed_change
 
     from group_days
     left join gaps_counted
@@ -271,6 +390,8 @@ days_survived as (
     select
         *,
         sum(log_survival_step) over days_so_far as log_survival,
+        sum(returns_observed_change) over days_so_far as returns_observed,
+        sum(orders_observed_change) over days_so_far as orders_after_returns_observed,
         max(is_curve_end) over days_so_far as is_past_curve_end
 
     from days_logged
@@ -326,7 +447,8 @@ select * from final
     customer t days away can expect (h = return_horizon_days), in
     whole-number arithmetic on the rounded survival:
       return_probability          1 - S(t + h) / S(t)
-      expected_orders_in_horizon  return_probability x mean_orders_per_return
+      expected_orders_in_horizon  return_probability x mean_orders_per_return, the mean
+                                  orders of the day's observed returns in their horizon
       days_to_even_odds           first k with S(t + k) <= S(t) / 2; empty if none
     Without per_date, as_of is the one-row as-of relation the date comes from.
 -#}

@@ -289,6 +289,28 @@ RETURN_EDGES = _scenario(
     customers=["C1", "P1"],
     return_horizon_days=400, return_curve_max_orders=2, order_value_prior_orders=0,
 )
+# The counts behind the expected orders: a 10-day horizon, so some returns have a whole horizon observed and
+# some are cut by the as-of date; a return with a second order on its day and one more within its horizon.
+# C6, one order a day ago, meets the first gaps of C1, C2 and C3 (3 returns, 5 orders in their horizons).
+RETURN_COUNTS = _scenario(
+    BASE,
+    [SourceRow("O1", "C1", "2024-06-01", "10.00"),
+     SourceRow("O2", "C1", "2024-06-04", "10.00"),
+     SourceRow("O3", "C1", "2024-06-04", "10.00"),
+     SourceRow("O4", "C1", "2024-06-08", "10.00"),
+     SourceRow("O5", "C1", "2024-06-25", "10.00"),
+     SourceRow("O6", "C2", "2024-05-20", "20.00"),
+     SourceRow("O7", "C2", "2024-05-26", "20.00"),
+     SourceRow("O8", "C2", "2024-06-02", "20.00"),
+     SourceRow("O9", "C2", "2024-06-28", "20.00"),
+     SourceRow("O10", "C3", "2024-06-10", "30.00"),
+     SourceRow("O11", "C3", "2024-06-15", "30.00"),
+     SourceRow("O12", "C4", "2024-06-20", "40.00"),
+     SourceRow("O13", "C5", "2024-05-01", "50.00"),
+     SourceRow("O14", "C5", "2024-05-25", "50.00"),
+     SourceRow("O15", "C6", "2024-06-29", "60.00")],
+    return_horizon_days=10, return_curve_max_orders=2,
+)
 NO_REPEATS = _scenario(BASE, [SourceRow("O1", "C1", "2024-01-10", "10.00"),
                               SourceRow("O2", "C2", "2024-05-01", "30.00"),
                               SourceRow("O3", "C3", "2024-06-30", "20.00")])
@@ -306,6 +328,7 @@ NO_REPEATS = _scenario(BASE, [SourceRow("O1", "C1", "2024-01-10", "10.00"),
 @example(scenario=COHORT_EDGES)
 @example(scenario=COHORT_EDGES_MONTHS)
 @example(scenario=RETURN_EDGES)
+@example(scenario=RETURN_COUNTS)
 @example(scenario=NO_REPEATS)
 def test_dbt_matches_oracle(harness, scenario):
     check_scenario(harness, scenario)

@@ -65,6 +65,16 @@ def test_probabilities_recompute_from_return_curves(demo_database: Path) -> None
     assert 0 < halved < len(customers), "some customers have an expected next order date, some have none"
 
 
+def test_mean_orders_per_return_recomputes_from_its_counts(demo_database: Path) -> None:
+    """Per group and day: the orders of the returns observed in the horizon over those returns (1 if none)."""
+    rows = query(demo_database, "select returns_observed, orders_after_returns_observed, mean_orders_per_return "
+                                "from return_curves")
+    assert any(returns for returns, _, _ in rows)
+    for returns, orders, mean in rows:
+        assert orders >= returns >= 0
+        assert mean == (half_up(Fraction(orders, returns), 6) if returns else Decimal(1)), (returns, orders, mean)
+
+
 def test_the_diagonal_shows_in_the_curves(demo_database: Path) -> None:
     """The more orders, the faster the survival falls: after 30 days away, 5+ has fewer still away than 1."""
     survival = dict(query(demo_database, "select order_count_group, survival from return_curves "

@@ -28,7 +28,7 @@ COLUMNS = ("return_curve_group", "return_probability", "expected_orders_in_horiz
 class Curve:
     survival: list[int]  # whole millionths, day 0 to reach + horizon
     ties: list[bool]  # the exact survival lay halfway between two millionths
-    mean_orders_per_return: Decimal
+    mean_orders_per_return: list[Decimal]  # per day t, the orders a return within t + 1 .. t + h brings
 
 
 def _half_up(value: Fraction, places: int) -> Decimal:
@@ -48,7 +48,8 @@ def curves(result: OracleResult, horizon: int, max_orders: int) -> dict[int, Cur
     as_of = result.as_of_date
     returned: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     censored: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    windows: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # returns observed, orders in their horizons
+    # Per group and day t, changes of: returns observed in t + 1 .. t + h and their orders in those days.
+    window_changes: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for customer in result.customers.values():
         dates = customer.order_dates
         if not dates:
@@ -56,10 +57,24 @@ def curves(result: OracleResult, horizon: int, max_orders: int) -> dict[int, Cur
         for k in range(1, len(dates)):  # the gap after order k ends with order k + 1 (dates[k])
             group = min(k, max_orders)
             returned[group][(dates[k] - dates[k - 1]).days] += 1
-            if (as_of - dates[k]).days >= horizon - 1:
-                last_day = dates[k] + dt.timedelta(days=horizon - 1)
-                windows[group][0] += 1
-                windows[group][1] += sum(1 for day in dates[k:] if day <= last_day)
+            gap = (dates[k] - dates[k - 1]).days
+            if gap == 0:
+                continue  # a gap that returned on day 0 is never seen away without having returned
+            # A customer t days into this gap has had no order through day t (t < gap); the return falls in
+            # t + 1 .. t + h from t = gap - h on; the whole horizon is observed while t + h <= the as-of day.
+            last_t = min(gap - 1, (as_of - dates[k - 1]).days - horizon)
+            last_day = dates[k] + dt.timedelta(days=horizon - 1)
+            for j in range(k, len(dates)):
+                if dates[j] > last_day:
+                    break
+                lag = (dates[j] - dates[k - 1]).days
+                first_t = max(lag - horizon, 0)
+                if first_t <= last_t:
+                    window_changes[group][first_t][1] += 1
+                    window_changes[group][last_t + 1][1] -= 1
+                    if j == k:
+                        window_changes[group][first_t][0] += 1
+                        window_changes[group][last_t + 1][0] -= 1
         censored[min(len(dates), max_orders)][(as_of - dates[-1]).days] += 1
 
     out = {}
@@ -77,9 +92,12 @@ def curves(result: OracleResult, horizon: int, max_orders: int) -> dict[int, Cur
             scaled = exact * 1_000_000
             ties.append(abs(scaled - (scaled.numerator // scaled.denominator) - Fraction(1, 2)) < Fraction(1, 10**6))
             survival.append(int(_half_up(exact, 6) * 1_000_000))
-        observed, orders = windows[group]
-        mean = _half_up(Fraction(orders, observed), 6) if observed else Decimal("1.000000")
-        out[group] = Curve(survival, ties, mean)
+        means, observed, orders = [], 0, 0
+        for day in range(reach + horizon + 1):
+            observed += window_changes[group][day][0]
+            orders += window_changes[group][day][1]
+            means.append(_half_up(Fraction(orders, observed), 6) if observed else Decimal("1.000000"))
+        out[group] = Curve(survival, ties, means)
     return out
 
 
@@ -102,7 +120,7 @@ def returns(result: OracleResult, horizon: int = 90, max_orders: int = 5,
         if any(curve.ties[day:]):
             undecidable.add(customer_id)
         probability = _half_up(Fraction(now - later, now), 6) if now else None
-        expected = (_half_up(Fraction(probability) * Fraction(curve.mean_orders_per_return), 6)
+        expected = (_half_up(Fraction(probability) * Fraction(curve.mean_orders_per_return[day]), 6)
                     if probability is not None else None)
         shrunk = max(_money((Fraction(customer.lifetime_revenue) + prior_orders * Fraction(shop_mean))
                             / (customer.lifetime_orders + prior_orders)), Decimal("0.00"))
