@@ -187,15 +187,18 @@ def compare(orders_path: Path, truth_path: Path | None, as_of: dt.date, horizon:
         database = build(calibration_path, as_of, horizon, work)
     sql = sql_predictions(database)
     summary = calibration_summary(calibration_path, as_of)
+    # the project may not count every raw row as an order (e.g. the demo's fully refunded
+    # or dirty ones): score the customers both sides see, and say how many were left out
+    keep = np.array([c in sql for c in summary["customer_id"]])
+    not_scored = [c for c, k in zip(summary["customer_id"], keep) if not k]
+    summary = {"customer_id": [c for c, k in zip(summary["customer_id"], keep) if k],
+               **{k: v[keep] for k, v in summary.items() if k != "customer_id"}}
+    ids = summary["customer_id"]
     params = bgnbd.fit(summary["x"], summary["t_x"], summary["T"])
     model = bgnbd.predict(params, summary["x"], summary["t_x"], summary["T"], horizon)
     after = observed(orders_path, as_of, horizon)
     truth = read_truth(truth_path) if truth_path else None
 
-    ids = summary["customer_id"]
-    missing = [c for c in ids if c not in sql]
-    if missing:
-        raise SystemExit(f"{len(missing)} customers without a return_probability, e.g. {missing[:3]}")
     orders = np.array([after.get(c, 0) for c in ids], dtype=float)
     ordered = orders > 0
     truth_p = np.array([truth[c][0] for c in ids]) if truth else None
@@ -208,4 +211,5 @@ def compare(orders_path: Path, truth_path: Path | None, as_of: dt.date, horizon:
         methods["truth (known lambda, p)"] = score_method(truth_p, np.array([truth[c][1] for c in ids]),
                                                           ordered, orders, truth_p)
     return {"as_of_date": as_of.isoformat(), "horizon_days": horizon, "customers": len(ids),
+            "left_out": len(not_scored), "left_out_examples": not_scored[:5],
             "repeat_customers": int((summary["x"] > 0).sum()), "bgnbd_params": params, "methods": methods}
