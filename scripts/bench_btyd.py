@@ -27,8 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rfm_bench import bgnbd, btyd  # noqa: E402
 from rfm_bench.btyd_report import section  # noqa: E402
-
-GENERATOR_DEFAULTS = {"r": 0.25, "alpha": 30.0, "a": 0.8, "b": 2.4}
+from rfm_generate.btyd import BTYD_DEFAULTS  # noqa: E402
 LIFETIMES_SNIPPET = """
 import json, sys, numpy as np, lifetimes
 from lifetimes import BetaGeoFitter
@@ -73,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     orders, truth = btyd.simulate(work / "simulated", args.orders, args.seed, args.as_of)
     title = f"Simulated BG/NBD customers ({args.orders} orders, seed {args.seed})"
     results[title] = btyd.compare(orders, truth, args.as_of, args.horizon, work / "simulated" / "run")
-    results[title]["simulated_params"] = GENERATOR_DEFAULTS
+    results[title]["simulated_params"] = BTYD_DEFAULTS
     if not args.no_demo and args.demo.exists():
         results["Demo orders (data/demo/orders.csv)"] = btyd.compare(
             args.demo, None, args.as_of, args.horizon, work / "demo" / "run")

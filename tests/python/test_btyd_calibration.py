@@ -22,10 +22,11 @@ from dbt_sandbox import ROOT, Sandbox
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from rfm_bench import bgnbd, btyd  # noqa: E402
+from rfm_generate.btyd import BTYD_DEFAULTS  # noqa: E402
 
 AS_OF = dt.date(2025, 10, 2)  # the generator's default --end 2025-12-31 minus 90 days
 HORIZON = 90
-SIMULATED = {"r": 0.25, "alpha": 30.0, "a": 0.8, "b": 2.4}  # the generator's defaults
+SIMULATED = BTYD_DEFAULTS  # the generator's defaults: r 0.25, alpha 30 (days), a 0.8, b 2.4
 ORDERS, SEED = 8000, 2024  # about 2,500 customers by the as-of date, 250 per decile
 
 
