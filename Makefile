@@ -156,6 +156,17 @@ bench: setup
 	$(BIN)/python scripts/benchmark.py --orders $(BENCH_ORDERS) $(BENCH_ARGS)
 	$(MAKE) bench-api
 
+# How good is return_probability (docs/return_probability.md)? Simulated BG/NBD
+# customers and the demo, split at a date: the SQL return curves vs a textbook
+# BG/NBD fit vs the truth. Results in target/bench/btyd.md and btyd.json. Extra
+# options of scripts/bench_btyd.py in BTYD_BENCH_ARGS, e.g. "--orders 200000" or
+# "--lifetimes-python /path/to/venv/bin/python" (a cross-check with lifetimes).
+BTYD_BENCH_ARGS ?=
+
+.PHONY: bench-btyd
+bench-btyd: setup demo
+	$(BIN)/python scripts/bench_btyd.py $(BTYD_BENCH_ARGS)
+
 # The read-only API under load while `dbt build` runs back to back (docs/benchmark.md):
 # API_LOAD_CLIENTS concurrent clients for API_LOAD_SECONDS on the demo.
 API_LOAD_CLIENTS ?= 16

@@ -33,6 +33,20 @@ Data shape
   dirty rows (empty / whitespace ids, unparseable dates, non-numeric or empty
   amounts) is mixed in.
 
+With ``--process btyd`` the customers instead follow a known buy-till-you-die
+process (BG/NBD, Fader, Hardie & Lee 2005), so tests and ``make bench-btyd``
+can check predictions against the truth: per customer a purchase rate
+lambda ~ Gamma(shape r, rate alpha) per day and a drop-out probability
+p ~ Beta(a, b); the first order is uniform in the span, repeat orders follow
+a Poisson process with rate lambda, and after every *repeat* order the
+customer drops out with probability p (as in BG/NBD, not after the first
+order). No cancelled or ``test`` orders in this mode, so every simulated order
+is an order for the models. ``--truth-out`` writes per customer lambda, p,
+alive at the as-of date and at --end, the orders in the horizon after the
+as-of date, and the true probability of >= 1 order (and the expected orders)
+in that horizon given the customer's history up to the as-of date and its
+known lambda and p.
+
 Order ids are numbered chronologically and customer ids by signup date.
 Rows are sorted by order timestamp, then order id, then line id.
 
@@ -53,6 +67,8 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+
+from rfm_generate.btyd import BTYD_DEFAULTS, simulate_btyd, write_truth
 
 SECONDS_PER_DAY = 86_400
 
@@ -186,13 +202,19 @@ def build_order_keys(args, span_days: int):
     """
     target = args.orders
     chunk_customers = int(min(400_000, max(2_000, math.ceil(target / 5))))
-    keys_parts, types_parts, first_parts = [], [], []
+    keys_parts, types_parts, first_parts, truth_parts = [], [], [], []
     n_orders = 0
     n_customers = 0
     chunk = 0
     while n_orders < target:
         rng = rng_for(args.seed, 1, chunk)
-        types, first, day, owner = simulate_customers(rng, chunk_customers, span_days)
+        if args.process == "btyd":
+            types, first, day, owner, truth = simulate_btyd(
+                rng, chunk_customers, span_days, args.btyd_params,
+                args.truth_as_of_end, args.truth_horizon_days)
+        else:
+            types, first, day, owner = simulate_customers(rng, chunk_customers, span_days)
+            truth = None
         counts = np.bincount(owner, minlength=chunk_customers)
         need = target - n_orders
         csum = np.cumsum(counts)
@@ -202,6 +224,8 @@ def build_order_keys(args, span_days: int):
             sel = owner < keep_c
             day, owner = day[sel], owner[sel]
             types, first = types[:keep_c], first[:keep_c]
+            if truth is not None:
+                truth = {k: v[:keep_c] for k, v in truth.items()}
         else:
             keep_c = chunk_customers
         # time of day: the day part comes from the schedule, the clock time
@@ -215,13 +239,17 @@ def build_order_keys(args, span_days: int):
         keys_parts.append((secs << TS_BITS) | (owner + n_customers))
         types_parts.append(types)
         first_parts.append(np.floor(first).astype(np.int32))
+        if truth is not None:
+            truth_parts.append(truth)
         n_orders += int(day.size)
         n_customers += keep_c
         chunk += 1
     keys = np.concatenate(keys_parts)
     del keys_parts
     keys.sort(kind="stable")
-    return keys, np.concatenate(types_parts), np.concatenate(first_parts)
+    truth = ({k: np.concatenate([t[k] for t in truth_parts]) for k in truth_parts[0]}
+             if truth_parts else None)
+    return keys, np.concatenate(types_parts), np.concatenate(first_parts), truth
 
 
 def customer_ids(args, ctype_first_day: np.ndarray, span_days: int):
@@ -288,20 +316,24 @@ def build_chunk(args, rng, keys, first_ord, ctype, cust_id, dirty_kind,
         np.rint(np.exp(mu + ORDER_SIGMA * rng.standard_normal(n)) * 100), 100
     ).astype(np.int64)
 
-    # status
+    # status; a known process keeps every simulated order an order (no cancelled
+    # or test orders), so the truth file is the truth of what the models see
+    btyd = args.process == "btyd"
+    cancel_rate = 0.0 if btyd else CANCEL_RATE
     u = rng.random(n)
     status = np.full(n, COMPLETED, dtype=np.int8)
     recent = ts >= span_seconds - RECENT_DAYS * SECONDS_PER_DAY
-    status[u < np.where(recent, RECENT_SHIPPED_RATE, SHIPPED_RATE) + CANCEL_RATE] = SHIPPED
-    status[u < CANCEL_RATE] = CANCELLED
+    status[u < np.where(recent, RECENT_SHIPPED_RATE, SHIPPED_RATE) + cancel_rate] = SHIPPED
+    status[u < cancel_rate] = CANCELLED
 
     dirty = dirty_kind
     is_dirty = dirty != D_NONE
     k[is_dirty] = 1
     status[is_dirty] = COMPLETED
     eligible = np.flatnonzero((status == COMPLETED) & ~is_dirty)
-    n_test = min(eligible.size, max(2, int(round(n * TEST_PER_ORDER))))
-    status[rng.choice(eligible, size=n_test, replace=False)] = TEST
+    if not btyd:
+        n_test = min(eligible.size, max(2, int(round(n * TEST_PER_ORDER))))
+        status[rng.choice(eligible, size=n_test, replace=False)] = TEST
 
     date_only = rng.random(n) < 0.20
 
@@ -463,6 +495,26 @@ def main(argv: list[str] | None = None) -> int:
                    help="also write customers (customer_id, signup_date), .csv or .parquet")
     p.add_argument("--clean", action="store_true",
                    help="omit dirty rows and duplicate rows")
+    b = p.add_argument_group(
+        "known buy-till-you-die process",
+        "--process btyd: customers from a BG/NBD process with known parameters "
+        "(rates in orders per day), for checks against the truth")
+    b.add_argument("--process", choices=["mixed", "btyd"], default="mixed",
+                   help="mixed: the five demo behaviours (default); btyd: BG/NBD customers")
+    b.add_argument("--btyd-r", type=float, default=BTYD_DEFAULTS["r"],
+                   help="Gamma shape r of the purchase rate (default %(default)s)")
+    b.add_argument("--btyd-alpha", type=float, default=BTYD_DEFAULTS["alpha"],
+                   help="Gamma rate alpha of the purchase rate, in days (default %(default)s)")
+    b.add_argument("--btyd-a", type=float, default=BTYD_DEFAULTS["a"],
+                   help="Beta a of the drop-out probability (default %(default)s)")
+    b.add_argument("--btyd-b", type=float, default=BTYD_DEFAULTS["b"],
+                   help="Beta b of the drop-out probability (default %(default)s)")
+    b.add_argument("--truth-out", type=Path, default=None,
+                   help="with --process btyd: write the truth per customer (.csv)")
+    b.add_argument("--truth-as-of", type=parse_date, default=None,
+                   help="as-of date of the truth (default: --end minus the horizon)")
+    b.add_argument("--truth-horizon-days", type=int, default=90,
+                   help="horizon after the as-of date (default 90)")
     args = p.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -474,19 +526,36 @@ def main(argv: list[str] | None = None) -> int:
     if span_days * SECONDS_PER_DAY >= 2**31:
         p.error("date range too long")
     span_seconds = span_days * SECONDS_PER_DAY
+    if args.process == "btyd":
+        params = {"r": args.btyd_r, "alpha": args.btyd_alpha, "a": args.btyd_a, "b": args.btyd_b}
+        if min(params.values()) <= 0:
+            p.error("--btyd-r, --btyd-alpha, --btyd-a and --btyd-b must be positive")
+        args.btyd_params = params
+        if args.truth_horizon_days < 1:
+            p.error("--truth-horizon-days must be positive")
+        if args.truth_as_of is None:
+            args.truth_as_of = args.end - dt.timedelta(days=args.truth_horizon_days)
+        if not args.start <= args.truth_as_of <= args.end - dt.timedelta(days=args.truth_horizon_days):
+            p.error("--truth-as-of must leave --truth-horizon-days of data before --end")
+        # the history is every order dated on or before the as-of date
+        args.truth_as_of_end = float((args.truth_as_of - args.start).days + 1)
+    elif args.truth_out or args.truth_as_of:
+        p.error("--truth-out and --truth-as-of need --process btyd")
     out_opts = copy_options(args.out)
     cust_opts = copy_options(args.customers_out) if args.customers_out else None
 
     # pass 1: when every customer orders
-    keys, ctype, first_day = build_order_keys(args, span_days)
+    keys, ctype, first_day, truth = build_order_keys(args, span_days)
     n_orders = keys.size
     n_customers = ctype.size
     cust_id, signup_by_id, n_prospects = customer_ids(args, first_day, span_days)
-    del first_day
+    customer_width = max(6, len(str(n_customers + n_prospects)))
+    if args.truth_out:
+        write_truth(args, truth, cust_id, first_day, customer_width)
+    del first_day, truth
     dirty_pos, dirty_kinds = choose_dirty(args, n_orders)
 
     order_width = max(7, len(str(n_orders)))
-    customer_width = max(6, len(str(n_customers + n_prospects)))
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     n_rows = n_refund_lines = n_refund_docs = n_dups = 0

@@ -245,3 +245,32 @@ def test_default_demo_size(tmp_path):
     per_customer = Counter(r[1] for r in {(r[0], r[1]) for r in rows if r[0].startswith("O")})
     assert sum(c == 1 for c in per_customer.values()) > 0.3 * len(per_customer)
     assert max(per_customer.values()) > 50
+
+
+def test_btyd_process_is_deterministic_and_writes_the_truth(tmp_path):
+    """--process btyd: same seed, same orders and truth; one truth row per ordering
+    customer; every order completed or shipped (no cancelled or test orders)."""
+    outputs = []
+    for run_dir in ("a", "b"):
+        d = tmp_path / run_dir
+        d.mkdir()
+        run("--process", "btyd", "--orders", "3000", "--seed", "7", "--clean",
+            "--out", d / "orders.csv", "--truth-out", d / "truth.csv")
+        outputs.append(((d / "orders.csv").read_bytes(), (d / "truth.csv").read_bytes()))
+    assert outputs[0] == outputs[1]
+    _, rows = read_csv(tmp_path / "a" / "orders.csv")
+    header, truth = read_csv(tmp_path / "a" / "truth.csv")
+    order_rows = [r for r in rows if not r[0].startswith("R")]
+    assert {r[4] for r in order_rows} <= {"completed", "shipped"}
+    assert {r[1] for r in order_rows} == {t[0] for t in truth}
+    col = {name: i for i, name in enumerate(header)}
+    acquired = [t for t in truth if t[col["true_return_probability"]]]
+    assert acquired and len(acquired) < len(truth)  # some first orders come after the as-of date
+    assert all(0 <= float(t[col["true_return_probability"]]) <= 1 for t in acquired)
+    assert all(t[col["as_of_date"]] == "2025-10-02" for t in truth)
+
+
+def test_truth_options_need_the_btyd_process(tmp_path):
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--orders", "100", "--out", tmp_path / "o.csv",
+                           "--truth-out", tmp_path / "t.csv"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "--process btyd" in proc.stderr
