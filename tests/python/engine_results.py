@@ -36,12 +36,21 @@ Table = tuple[list[str], list[tuple]]
 
 
 def normalized(columns: list[str], rows: list) -> Table:
-    """Rows in a fixed order, each value tagged with its Python type; decimals keep their scale."""
+    """Rows in a fixed order, each value tagged with its Python type; decimals keep their scale.
+
+    Equal tagged values share one object: the engine test holds every mart of four builds at once
+    (segment_history alone is millions of values on the demo), and most values repeat."""
+    shared: dict = {}
 
     def value(item: object) -> tuple[str, object]:
         if isinstance(item, Decimal):
-            return ("Decimal", str(item))
-        return (type(item).__name__, item)  # a datetime is never equal to a date: the tag differs
+            tagged = ("Decimal", str(item))
+        else:
+            tagged = (type(item).__name__, item)  # a datetime is never equal to a date: the tag differs
+        try:
+            return shared.setdefault(tagged, tagged)
+        except TypeError:  # an unhashable value is kept as it is
+            return tagged
 
     tagged = [tuple(value(item) for item in row) for row in rows]
     return list(columns), sorted(tagged, key=lambda row: [(kind, str(item)) for kind, item in row])
