@@ -36,7 +36,7 @@
     {%- endfor -%}
     {%- set built = results | selectattr('status', 'equalto', 'success') | map(attribute='node.unique_id') | list -%}
     {%- set missing = marts | rejectattr('unique_id', 'in', built) | map(attribute='name') | list -%}
-    {%- set held = "rfm_lifecycle: nothing published (readers keep the last published build): " -%}
+    {%- set held = "rfm_lifecycle: no snapshot published (readers keep the last published build): " -%}
     {%- set failed = rfm_lifecycle.rfm_run_failures(results) -%}
     {%- if failed | length > 0 -%}
         {{ log(held ~ failed | length ~ " node(s) of this run did not pass: " ~ failed[:5] | join(', ')
