@@ -34,6 +34,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -80,11 +81,18 @@ def file_facts(path: str) -> str:
     return json.dumps({"encoding": encoding, "bom": bom, "sep_line": sep_line})
 
 
+def _private_partial(target: Path) -> Path:
+    """A temporary name of this process and thread: dbt's threads may convert the same file at once
+    (staging and input_formats read it in parallel); each writes its own copy and renames it over the
+    target, so no writer renames a file another one is still writing or has already moved."""
+    return target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
+
+
 def utf8_copy(path: str, encoding: str, folder: Path) -> str:
     codecs.lookup(encoding)  # an unknown encoding raises here, with its name
     target = folder / _copy_name(path, ".csv", encoding)
     if not target.exists():
-        partial = target.with_suffix(".partial")
+        partial = _private_partial(target)
         with open(path, encoding=encoding, errors="strict", newline="") as source, \
                 open(partial, "w", encoding="utf-8", newline="") as out:
             while chunk := source.read(CHUNK):
@@ -115,7 +123,7 @@ def sheet_copy(path: str, folder: Path) -> str:
     if not target.exists():
         workbook = CalamineWorkbook.from_path(path)
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=True)
-        partial = target.with_suffix(".partial")
+        partial = _private_partial(target)
         with open(partial, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
             for row in rows:
@@ -128,7 +136,7 @@ def sheet_copy(path: str, folder: Path) -> str:
 def add_byte_order_mark(path: str) -> str:
     content = Path(path).read_bytes()
     if not content.startswith(codecs.BOM_UTF8):
-        partial = Path(path).with_name(Path(path).name + ".partial")
+        partial = _private_partial(Path(path))
         partial.write_bytes(codecs.BOM_UTF8 + content)
         partial.replace(path)
     return path
