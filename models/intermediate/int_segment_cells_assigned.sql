@@ -30,6 +30,7 @@ matches as (
         rules.rfm_segment_code,
         rules.rfm_segment,
         rules.rule_priority,
+        rules.is_selected_scheme,
         min(rules.rule_priority) over (
             partition by scaled_cells.scheme_name, scaled_cells.r_scaled, scaled_cells.f_scaled, scaled_cells.m_scaled
         ) as winning_priority
@@ -59,7 +60,8 @@ final as (
         cast(actual_cells.m_score as {{ dbt.type_int() }}) as m_score,
         winners.rfm_segment_code,
         winners.rfm_segment,
-        winners.rule_priority
+        winners.rule_priority,
+        winners.is_selected_scheme
 
     from actual_cells
     inner join winners

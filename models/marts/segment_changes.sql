@@ -38,13 +38,6 @@ cells as (
 
 ),
 
-selected_segments as (
-
-    select * from {{ ref('int_rfm_segments_defined') }}
-    where is_selected_scheme
-
-),
-
 action_paths as (
 
     select * from {{ ref('segment_action_paths') }}
@@ -60,19 +53,8 @@ as_of as (
 -- Every score cell of the scheme in force, with its segment (one row per cell; tested on int_segment_cells_assigned).
 selected_cells as (
 
-    select
-        cells.rfm_scheme,
-        cells.r_score,
-        cells.f_score,
-        cells.m_score,
-        selected_segments.rfm_segment_code,
-        selected_segments.rfm_segment
-
-    from cells
-    inner join selected_segments
-        on
-            cells.rfm_scheme = selected_segments.rfm_scheme
-            and cells.rfm_segment_code = selected_segments.rfm_segment_code
+    select * from cells
+    where is_selected_scheme
 
 ),
 
