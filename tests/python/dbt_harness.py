@@ -136,6 +136,10 @@ class DbtHarness:
             args.append("--full-refresh")
         if select:
             args += ["--select", *select]
+            if resource == "build":
+                # only the data tests whose every parent is built: a test that also reads an
+                # unselected model would read a table from an earlier build, or none
+                args += ["--indirect-selection", "cautious"]
         if resource == "build":
             # unit tests run once in `make build`; here only data tests on the generated input
             args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]

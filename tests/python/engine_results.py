@@ -56,7 +56,13 @@ def normalized(columns: list[str], rows: list) -> Table:
     return list(columns), sorted(tagged, key=lambda row: [(kind, str(item)) for kind, item in row])
 
 
-def dbt_command(args: list[str], tmp_path: Path, variables: dict, extra_env: dict | None = None) -> None:
+def without_unit_test_exclusion(environment: dict) -> dict:
+    """The environment for a build that runs dbt's unit tests too (conftest.py excludes them by default)."""
+    return {key: value for key, value in environment.items() if key != "DBT_EXCLUDE_RESOURCE_TYPES"}
+
+
+def dbt_command(args: list[str], tmp_path: Path, variables: dict, extra_env: dict | None = None,
+                unit_tests: bool = False) -> None:
     command = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
                "--vars", json.dumps(variables)]
     environment = {
@@ -66,6 +72,8 @@ def dbt_command(args: list[str], tmp_path: Path, variables: dict, extra_env: dic
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         **(extra_env or {}),
     }
+    if unit_tests:
+        environment = without_unit_test_exclusion(environment)
     result = subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True,
                             timeout=1800)
     assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-8000:]}\n{result.stderr[-3000:]}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,10 +52,43 @@ def query(database: Path, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
 
 
+# What a demo build is made of: a database older than any of these is not this tree's build.
+BUILD_INPUTS = ["dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests", "plugins", "data/demo"]
+COMPILED_TRENDS = Path("compiled") / "rfm_lifecycle" / "models" / "marts" / "segment_trends.sql"
+
+
+def newest_build_input() -> float:
+    times = []
+    for name in BUILD_INPUTS:
+        path = PROJECT_DIR / name
+        times += [path.stat().st_mtime] if path.is_file() else [p.stat().st_mtime for p in path.rglob("*") if p.is_file()]
+    return max(times)
+
+
+def current_demo_build() -> Path | None:
+    """The database `make build` wrote, when it was built from this tree (make test builds it
+    just before pytest), or None."""
+    built = PROJECT_DIR / "rfm_lifecycle.duckdb"
+    compiled = PROJECT_DIR / "target" / COMPILED_TRENDS
+    if not (built.exists() and compiled.exists()):
+        return None
+    return built if min(built.stat().st_mtime, compiled.stat().st_mtime) > newest_build_input() else None
+
+
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo data built once per session (models, seeds and tests)."""
+    """The demo data built with every data and unit test passing: a copy of `make build`'s database
+    when it is this tree's, else built here. The file keeps the build's name, which the views'
+    catalog carries; the compiled segment_trends query comes along for its test."""
     assert DEMO_ORDERS.exists(), "run `make demo` first (make test does)"
-    database = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    folder = tmp_path_factory.mktemp("demo")
+    built = current_demo_build()
+    if built is not None:
+        database = folder / built.name
+        shutil.copyfile(built, database)
+        (folder / "target" / COMPILED_TRENDS).parent.mkdir(parents=True)
+        shutil.copyfile(PROJECT_DIR / "target" / COMPILED_TRENDS, folder / "target" / COMPILED_TRENDS)
+        return database
+    database = folder / "rfm_lifecycle.duckdb"
     run_dbt(["build"], database)
     return database

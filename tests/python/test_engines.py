@@ -13,6 +13,7 @@ metastore and tables in this run's temporary folder; it needs Java 17, which
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import pickle
 import re
@@ -40,6 +41,7 @@ from engine_results import (
     duckdb_marts,
     load,
     normalized,
+    without_unit_test_exclusion,
 )
 
 
@@ -74,7 +76,9 @@ def postgres_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]
     with psycopg2.connect("") as connection, connection.cursor() as cursor:  # libpq reads the PG* variables
         cursor.execute(f"create schema if not exists {PUBLISHED_SCHEMA}; "
                        f"create table if not exists {PUBLISHED_SCHEMA}.left_by_an_earlier_build (x int)")
-    dbt_command(["build", "--target", "postgres"], tmp_path, SOURCE_VARS, environment)
+    dbt_command(["build", "--target", "postgres"], tmp_path, SOURCE_VARS, environment, unit_tests=True)
+    ran = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    assert any(result["unique_id"].startswith("unit_test.") for result in ran), "no unit test ran on PostgreSQL"
     marts = {}
     connection = psycopg2.connect("")
     try:
@@ -96,7 +100,7 @@ def spark_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
     marts_file = tmp_path / "marts.pickle"
     log_file = tmp_path / "spark_build.log"
     environment = {
-        **os.environ,
+        **without_unit_test_exclusion(os.environ),
         "RFM_SPARK_DIR": str(tmp_path / "spark"),
         "RFM_SCHEMA": MODEL_SCHEMA,
         "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
@@ -113,6 +117,8 @@ def spark_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
                  if "Using an existing Spark session" not in line]
         summary = next((position for position, line in enumerate(lines) if "Completed with" in line), -60)
         pytest.fail(f"Spark build failed (log: {log_file}):\n" + "\n".join(lines[summary:][-80:]))
+    ran = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    assert any(result["unique_id"].startswith("unit_test.") for result in ran), "no unit test ran on Spark"
     marts = pickle.loads(marts_file.read_bytes())
     return {mart: normalized(columns, rows) for mart, (columns, rows) in marts.items()}
 
