@@ -30,8 +30,9 @@ build: setup demo
 run: build
 	$(BIN)/python scripts/print_segment_summary.py
 
+# Every core: the dbt templater renders file by file, so two processes halve it on two cores.
 lint: setup demo
-	$(BIN)/sqlfluff lint models tests analyses
+	$(BIN)/sqlfluff lint --processes 0 models tests analyses
 
 # pytest runs under a throwaway PostgreSQL server (scripts/with_test_postgres.sh)
 # and builds on Spark local mode too (tests/python/test_engines.py; Java 17).

@@ -36,10 +36,10 @@ def main(work_dir: Path, marts_file: Path) -> int:
     spark = builder.config("spark.sql.ansi.enabled", "false").getOrCreate()
     try:
         tables = {
-            "raw_orders": load_raw_tables.read_text_table(DEMO_ORDERS),
-            "raw_customers": load_raw_tables.read_text_table(DEMO_CUSTOMERS),
+            "raw_orders": load_raw_tables.open_raw_file(DEMO_ORDERS),
+            "raw_customers": load_raw_tables.open_raw_file(DEMO_CUSTOMERS),
         }
-        load_raw_tables.load_spark_tables(spark, RAW_SCHEMA, tables, work_dir / "load")
+        load_raw_tables.load_spark_tables(spark, RAW_SCHEMA, tables)
         result = dbtRunner().invoke([
             "build", "--target", "spark", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
             "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
