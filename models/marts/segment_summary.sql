@@ -11,7 +11,7 @@
     in whole cents (rfm_money_ratio), rounded once, half away from zero, to
     cents. Upgrade potential, customers x rate x (T / t - S / s) with T and t
     the trailing revenue and customers of the target segment, S and s of this
-    one, is s = customers cancelled out:
+    one, is, with s cancelled out,
         rate x (T x s - S x t) / t
     in ten-thousandths of the rate and whole cents, so it is exact up to the
     rounding at the end (a decimal division rounded each engine its own way
@@ -119,7 +119,7 @@ upgrades as (
                         * {{ rfm_lifecycle.rfm_wide_integer('target_segments.customers') }}
                     )
         end as upgrade_potential_numerator,
-        -- The numerator is in cents x ten-thousandths of the rate.
+        -- Over the target's customers; x 10000, as the numerator holds ten-thousandths of the rate.
         {{ rfm_lifecycle.rfm_wide_integer('coalesce(target_segments.customers, 0) * 10000') }}
             as upgrade_potential_denominator
 
