@@ -127,7 +127,11 @@ def _spark(generated: tuple[Path, Path], tmp_path: Path) -> dict[str, Digest]:
             cwd=PROJECT_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT, timeout=7200,
         )
     if result.returncode != 0:
-        pytest.fail(f"Spark build failed (log: {log_file}):\n" + "\n".join(log_file.read_text().splitlines()[-80:]))
+        lines = log_file.read_text().splitlines()
+        # The cause first (a Java stack trace fills the tail), then the end of the log.
+        causes = [line for line in lines
+                  if ("Error" in line or "Exception" in line) and not line.lstrip().startswith("at ")]
+        pytest.fail(f"Spark build failed (log: {log_file}):\n" + "\n".join([*causes[:20], "...", *lines[-40:]]))
     return pickle.loads(digests_file.read_bytes())
 
 
