@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 DEMO_ORDERS := data/demo/orders.csv
 DEMO_CUSTOMERS := data/demo/customers.csv
 
-.PHONY: setup demo run build test lint unit-python clean test-engines test-spark browser-deps java-deps
+.PHONY: setup demo run build test lint unit-python clean test-engines test-spark test-engines-large browser-deps java-deps
 
 setup: $(VENV)/.installed
 
@@ -128,6 +128,15 @@ test-engines: setup demo java-deps
 # The full dbt build on Spark (data and unit tests) and the three-way comparison it is part of.
 test-spark: setup demo java-deps
 	$(SPARK_ENV) scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python/test_engines.py -q
+
+# Money to the cent on every engine at scale (issue 18): DuckDB, PostgreSQL and Spark on
+# ENGINES_LARGE_ORDERS generated orders, every mart, zero differing values (compared as digests).
+# `make test` runs the same file on 100,000 orders, DuckDB and PostgreSQL, the money marts only.
+ENGINES_LARGE_ORDERS ?= 1000000
+ENGINES_LARGE ?= duckdb,postgres,spark
+test-engines-large: setup java-deps
+	RFM_ENGINE_ORDERS=$(ENGINES_LARGE_ORDERS) RFM_ENGINE_ENGINES=$(ENGINES_LARGE) RFM_ENGINE_MARTS=all \
+		$(SPARK_ENV) scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python/test_engines_generated.py -q
 
 # Lifecycle over time (docs/lifecycle_over_time.md) -------------------------
 .PHONY: calibrate bench-history

@@ -12,12 +12,13 @@
         (lifetime_revenue + k x shop mean) / (lifetime_orders + k),
     never below 0, in cents; so one big order does not dominate.
 
-    Expected revenue is the exact decimal product of the two, rounded half
-    away from zero to cents once. decimal(18, 6) x decimal(19, 2) is exact on
-    every engine: DuckDB widens a product with a factor wider than 18 digits
-    to decimal(38, 8), Spark gives decimal(38, 8) without dropping a digit,
-    PostgreSQL's numeric is exact. Whole cents times millionths in a bigint
-    overflow on large amounts.
+    Money follows the one rule of integer_math.sql: the shrunk order value
+    is worked out in whole cents with the shop mean as the exact fraction
+    S / N (S the shop's net revenue, N its orders), L and n the customer's,
+        (L x N + k x S) / (N x (n + k)),
+    and rounded once, half away from zero, to cents. Expected revenue is the
+    product of the two shown columns, expected orders (millionths) x shrunk
+    order value (cents), in whole numbers, rounded once to cents.
 -#}
 
 with
@@ -37,11 +38,8 @@ curves as (
 shop_order_value as (
 
     select
-        case
-            when sum(lifetime_orders) > 0
-                then {{ rfm_lifecycle.rfm_rounded_money_per('sum(lifetime_revenue)', 'sum(lifetime_orders)') }}
-            else 0
-        end as mean_order_value
+        {{ rfm_lifecycle.rfm_money_cents('coalesce(sum(lifetime_revenue), 0)') }} as revenue_cents,
+        {{ rfm_lifecycle.rfm_wide_integer('coalesce(sum(lifetime_orders), 0)') }} as orders
 
     from customers
     where lifetime_orders > 0
@@ -59,9 +57,11 @@ customers_valued as (
         case
             when customers.lifetime_orders > 0
                 then greatest(
-                    {{ rfm_lifecycle.rfm_rounded_money_per(
-                        'customers.lifetime_revenue + ' ~ prior_orders ~ ' * shop_order_value.mean_order_value',
-                        'customers.lifetime_orders + ' ~ prior_orders) }},
+                    {{ rfm_lifecycle.rfm_money_ratio(
+                        rfm_lifecycle.rfm_money_cents('customers.lifetime_revenue')
+                        ~ ' * shop_order_value.orders + ' ~ prior_orders ~ ' * shop_order_value.revenue_cents',
+                        'shop_order_value.orders * ' ~ rfm_lifecycle.rfm_wide_integer(
+                            'customers.lifetime_orders + ' ~ prior_orders)) }},
                     0
                 )
         end as shrunk_order_value
@@ -81,11 +81,11 @@ final as (
         curves.return_probability,
         curves.expected_orders_in_horizon,
         cast(
-            round(
-                cast(curves.expected_orders_in_horizon as decimal(18, 6))
-                * cast(customers_valued.shrunk_order_value as decimal(19, 2)),
-                2
-            ) as decimal(38, 2)
+            {{ rfm_lifecycle.rfm_money_ratio(
+                rfm_lifecycle.rfm_wide_integer('curves.expected_orders_in_horizon * 1000000')
+                ~ ' * ' ~ rfm_lifecycle.rfm_money_cents('customers_valued.shrunk_order_value'),
+                '1000000') }}
+            as decimal(38, 2)
         ) as expected_revenue_in_horizon,
         {{ rfm_lifecycle.rfm_add_days('customers_valued.as_of_date', 'curves.days_to_even_odds') }}
             as expected_next_order_date

@@ -107,7 +107,8 @@ def returns(result: OracleResult, horizon: int = 90, max_orders: int = 5,
     group_curves = curves(result, horizon, max_orders)
     buyers = [c for c in result.customers.values() if c.lifetime_orders > 0]
     orders = sum(c.lifetime_orders for c in buyers)
-    shop_mean = _money(Fraction(sum(c.lifetime_revenue for c in buyers)) / orders) if orders else Decimal("0.00")
+    # The shop mean is the exact fraction, never rounded on its own (DECISIONLOG 0.4.0: one rounding).
+    shop_mean = Fraction(sum(c.lifetime_revenue for c in buyers)) / orders if orders else Fraction(0)
     out, undecidable = {}, set()
     for customer_id, customer in result.customers.items():
         if customer.lifetime_orders == 0:
@@ -122,7 +123,7 @@ def returns(result: OracleResult, horizon: int = 90, max_orders: int = 5,
         probability = _half_up(Fraction(now - later, now), 6) if now else None
         expected = (_half_up(Fraction(probability) * Fraction(curve.mean_orders_per_return[day]), 6)
                     if probability is not None else None)
-        shrunk = max(_money((Fraction(customer.lifetime_revenue) + prior_orders * Fraction(shop_mean))
+        shrunk = max(_money((Fraction(customer.lifetime_revenue) + prior_orders * shop_mean)
                             / (customer.lifetime_orders + prior_orders)), Decimal("0.00"))
         halving = next((later_day for later_day in range(day + 1, len(curve.survival))
                         if 2 * curve.survival[later_day] <= now), None) if now else None
