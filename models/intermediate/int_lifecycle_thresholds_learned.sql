@@ -47,7 +47,8 @@ thresholds as (
 
 groups as (
 
-    select generated_number as order_count_group
+    -- A whole number on every engine (a cast to text must read 1, not 1.0).
+    select cast(generated_number as {{ dbt.type_int() }}) as order_count_group
     from ({{ dbt.generate_series(cap) }}) as series
 
 ),
