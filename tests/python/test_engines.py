@@ -258,7 +258,7 @@ PROBABILITY_MODELS = ["int_lifecycle_thresholds_learned", "int_customers_segment
                       "lifecycle_thresholds", "int_history_periods", "segment_history"]
 PROBABILITY_MARTS = ("customer_segments", "lifecycle_thresholds", "segment_history")
 # `run`, not `build`: the mode's data and unit tests run on DuckDB (test_probability_mode.py, the full build),
-# and the default mode's on every engine; here only the rows are compared (about 30 s more for the file).
+# and the default mode's on every engine; here only the rows are compared (measured: DuckDB 21 s, PostgreSQL 38 s).
 PROBABILITY_BUILD = ["run", "--select", *PROBABILITY_MODELS]
 
 
