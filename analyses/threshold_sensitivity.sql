@@ -14,6 +14,7 @@
     (or: make calibrate).
 -#}
 {%- set shifts = rfm_lifecycle.rfm_calibration_settings().calibration_shift_days -%}
+{%- set cap = rfm_lifecycle.rfm_return_settings().return_curve_max_orders -%}
 {%- set day_thresholds = ['new_customer_days', 'inactive_days_regular', 'inactive_days_loyal', 'lost_days'] -%}
 {%- set threshold_columns = ['loyal_min_orders'] + day_thresholds -%}
 {%- set scenarios = [] -%}
@@ -90,10 +91,12 @@ moved as (
             'customers.lifetime_orders', 'customers.frequency', 'customers.tier_frequency',
             'customers.recency_days',
             rfm_lifecycle.rfm_days_between('customers.first_order_date', 'customers.last_order_date'),
-            'customers.has_refunds', 'valid_scenarios') }} as to_segment
+            'customers.has_refunds', 'valid_scenarios', 'learned.threshold_days') }} as to_segment
 
     from customers
     cross join valid_scenarios
+    left join learned
+        on least(customers.lifetime_orders, {{ cap }}) = learned.order_count_group
 
 ),
 

@@ -106,7 +106,16 @@ def section_rf_matrix(marts: data.Marts) -> None:
         "where active customers (new, regular, loyal) dominate from the rest: it runs diagonally because a "
         "frequent buyer turns inactive sooner. The dashed line marks where lost customers take over."
     )
-    st.plotly_chart(charts.rf_heatmap(marts.rf_matrix, marts.rfm_score_ranges), key="rf_matrix")
+    if data.learned_thresholds(marts.lifecycle_thresholds):
+        st.caption(
+            "Learned diagonal (inactivity_mode: probability): the dotted line is the day each order count's "
+            "return probability drops below the threshold in force (the learned_days_orders_ rows under "
+            "Thresholds in force), drawn at that recency, in each frequency column at the order counts of its "
+            "range."
+        )
+    st.plotly_chart(
+        charts.rf_heatmap(marts.rf_matrix, marts.rfm_score_ranges, marts.lifecycle_thresholds), key="rf_matrix"
+    )
 
 
 def section_trends(marts: data.Marts) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.data import ACTIVE_SEGMENTS, SEGMENTS, rf_boundary
+from dashboard.data import ACTIVE_SEGMENTS, LEARNED_PREFIX, SEGMENTS, learned_diagonal, rf_boundary
 
 SEGMENT_COLORS = {
     "prospect": "#9e9e9e",
@@ -50,8 +50,11 @@ def _score_label(prefix: str, score: int, ranges: pd.DataFrame, measure: str, un
     return f"{prefix}{score} ({low:.0f}–{high:.0f} {unit})"
 
 
-def rf_heatmap(rf_matrix: pd.DataFrame, score_ranges: pd.DataFrame) -> go.Figure:
-    """Customers per R x F cell, with the active/inactive and the lost line drawn through the grid."""
+def rf_heatmap(
+    rf_matrix: pd.DataFrame, score_ranges: pd.DataFrame, thresholds: pd.DataFrame | None = None
+) -> go.Figure:
+    """Customers per R x F cell, with the active/inactive and the lost line drawn through the grid,
+    and in inactivity_mode probability the learned diagonal (lifecycle_thresholds' learned rows)."""
     r_scores = sorted(rf_matrix["r_score"].unique())
     f_scores = sorted(rf_matrix["f_score"].unique())
     grid = rf_matrix.pivot(index="r_score", columns="f_score", values="customers").reindex(
@@ -100,6 +103,19 @@ def rf_heatmap(rf_matrix: pd.DataFrame, score_ranges: pd.DataFrame) -> go.Figure
             go.Scatter(
                 x=xs, y=ys, mode="lines", name=f"threshold: {name}",
                 line={"color": color, "width": 4, "dash": dash},
+            )
+        )
+    learned = learned_diagonal(thresholds, score_ranges, [int(f) for f in f_scores]) if thresholds is not None else []
+    if learned:
+        below = thresholds.loc[
+            thresholds["threshold_name"].astype(str).str.startswith(LEARNED_PREFIX), "configured_value"
+        ].iloc[0]
+        figure.add_trace(
+            go.Scatter(
+                x=[point[0] if point else None for point in learned],
+                y=[point[1] if point else None for point in learned],
+                mode="lines", name=f"learned diagonal: return probability below {below}",
+                line={"color": "#d62728", "width": 3, "dash": "dot"},
             )
         )
     figure.update_xaxes(

@@ -267,6 +267,75 @@ def rf_boundary(rf_matrix: pd.DataFrame, below: tuple[str, ...]) -> list[tuple[i
     return boundary
 
 
+LEARNED_PREFIX = "learned_days_orders_"
+
+
+def learned_thresholds(thresholds: pd.DataFrame) -> dict[int, float]:
+    """inactivity_mode probability: the learned day threshold per order-count group, from the
+    learned_days_orders_<group> rows of lifecycle_thresholds (the last group, '5+', holds 5 and more).
+    Empty in the other modes."""
+    rows = thresholds[thresholds["threshold_name"].astype(str).str.startswith(LEARNED_PREFIX)]
+    return {
+        int(name.removeprefix(LEARNED_PREFIX).rstrip("+")): float(value)
+        for name, value in zip(rows["threshold_name"], rows["threshold_value"])
+        if pd.notna(value)
+    }
+
+
+def recency_height(days: float, score_ranges: pd.DataFrame) -> float:
+    """Where "recency <= days" ends on the RF matrix's recency axis (a cell spans score +/- 0.5; the
+    highest score holds the fewest days): inside a cell, in proportion to the whole days of its range
+    on the active side; between two cells' ranges, on their border."""
+    ranges = score_ranges[score_ranges["measure"] == "recency_days"].sort_values("score", ascending=False)
+    for score, low, high in zip(ranges["score"], ranges["min_value"], ranges["max_value"]):
+        low, high = float(low), float(high)
+        if days < low:
+            return int(score) + 0.5
+        if days <= high:
+            return int(score) + 0.5 - (days - low + 1) / (high - low + 1)
+    return int(ranges["score"].min()) - 0.5 if len(ranges) else 0.5
+
+
+def learned_diagonal(
+    thresholds: pd.DataFrame, score_ranges: pd.DataFrame, f_scores: list[int]
+) -> list[tuple[float, float] | None]:
+    """The learned diagonal on the RF matrix: points (x, y), None where the line breaks.
+
+    Each frequency column is cut into equal slices, one per order count of its frequency range
+    (orders in the window, taken as the order count: its group, the last group for every count
+    from it on); a slice is drawn at the recency height of its group's learned days. A column
+    without orders (frequency 0) breaks the line. Empty when no learned thresholds exist.
+    """
+    learned = learned_thresholds(thresholds)
+    if not learned:
+        return []
+    last_group = max(learned)
+    frequency = score_ranges[score_ranges["measure"] == "frequency"].set_index("score")
+    points: list[tuple[float, float] | None] = []
+    for f_score in f_scores:
+        if f_score not in frequency.index:
+            points.append(None)
+            continue
+        low = max(int(frequency.loc[f_score, "min_value"]), 1)
+        high = int(frequency.loc[f_score, "max_value"])
+        counts = list(range(low, high + 1))
+        if not counts:
+            points.append(None)
+            continue
+        width = 1 / len(counts)
+        for index, count in enumerate(counts):
+            days = learned.get(min(count, last_group))
+            if days is None:
+                continue
+            y = recency_height(days, score_ranges)
+            left, right = f_score - 0.5 + index * width, f_score - 0.5 + (index + 1) * width
+            if points and points[-1] is not None and points[-1] == (left, y):
+                points[-1] = (right, y)  # the same group as the slice before: one segment
+            else:
+                points += [(left, y), (right, y)]
+    return points
+
+
 def contact_list(path: Path, schema: str, segment: str, within_days: int) -> pd.DataFrame:
     """Customers of a segment whose next transition falls within `within_days` of the as-of date."""
     with open_database(path) as connection:

@@ -82,6 +82,13 @@
         {%- do fallback.update({name: rfm_lifecycle.rfm_int_var(
             'auto_fallback_thresholds.' ~ name, bounds[0], bounds[1], value=fallback_var.get(name), use_var=false)}) -%}
     {%- endfor -%}
+    {#- Strictly between 0 and 1: no probability is below 0, and every one is below 1. -#}
+    {%- set below_probability = rfm_lifecycle.rfm_decimal_var('inactive_below_return_probability', 0, 1, 6) -%}
+    {%- if below_probability in ['0', '1'] -%}
+        {%- set below_probability = rfm_lifecycle.rfm_var_error('inactive_below_return_probability',
+            var('inactive_below_return_probability'),
+            'a number strictly between 0 and 1 with at most 6 decimals', '0.5') -%}
+    {%- endif -%}
     {#- Fixed thresholds are checked against each other here; auto ones by data tests on lifecycle_thresholds. -#}
     {%- set lost_days = thresholds.lost_days -%}
     {%- if lost_days != 'auto' -%}
@@ -95,14 +102,16 @@
     {{ return({
         'thresholds': thresholds,
         'fallback': fallback,
-        'inactivity_mode': rfm_lifecycle.rfm_choice_var('inactivity_mode', ['tier', 'cycle']),
+        'inactivity_mode': rfm_lifecycle.rfm_choice_var('inactivity_mode', ['tier', 'cycle', 'probability']),
+        'inactive_below_return_probability': below_probability,
         'cycle_multiplier': rfm_lifecycle.rfm_decimal_var('cycle_multiplier', 0.5, 100, 2),
         'cycle_min_days': rfm_lifecycle.rfm_int_var('cycle_min_days', 1, 36500),
         'auto_new_customer_percentile': rfm_lifecycle.rfm_decimal_var('auto_new_customer_percentile', 0.01, 1, 3),
         'auto_inactive_percentile': rfm_lifecycle.rfm_decimal_var('auto_inactive_percentile', 0.01, 1, 3),
         'auto_loyal_percentile': rfm_lifecycle.rfm_decimal_var('auto_loyal_percentile', 0.01, 1, 3),
         'auto_lost_percentile': rfm_lifecycle.rfm_decimal_var('auto_lost_percentile', 0.01, 1, 3),
-        'configured': rfm_lifecycle.rfm_configured_text(thresholds.keys() | list + ['cycle_multiplier', 'cycle_min_days']),
+        'configured': rfm_lifecycle.rfm_configured_text(
+            thresholds.keys() | list + ['cycle_multiplier', 'cycle_min_days', 'inactive_below_return_probability']),
     }) }}
 {% endmacro %}
 

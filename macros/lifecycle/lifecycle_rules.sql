@@ -20,6 +20,13 @@
       inactive   repeat customer past their inactivity threshold
     A threshold day still counts on the earlier side: recency equal to
     new_customer_days is still `new`.
+
+    In 'probability' mode the day thresholds of new and inactive are the
+    learned ones: `learned_days`, an SQL expression for the threshold of the
+    customer's order-count group (int_lifecycle_thresholds_learned, joined by
+    the caller on least(lifetime_orders, return_curve_max_orders)), replaces
+    new_customer_days for one-order customers and the tier or cycle threshold
+    for repeat customers. Every caller passes it; other modes ignore it.
 -#}
 
 {% macro rfm_frequency_tier(lifetime_orders, tier_frequency, t='t') -%}
@@ -33,12 +40,13 @@
 {%- endmacro %}
 
 
-{% macro rfm_inactivity_threshold_days(lifetime_orders, tier_frequency, order_span_days, t='t') -%}
+{% macro rfm_inactivity_threshold_days(lifetime_orders, tier_frequency, order_span_days, t, learned_days) -%}
     {#-
         The diagonal: loyal customers get the shorter tier threshold. In
         'cycle' mode a customer is inactive once they skip their own rhythm:
         cycle_multiplier x their mean days between orders (rounded up), at
-        least cycle_min_days and never later than their tier's threshold.
+        least cycle_min_days and never later than their tier's threshold. In
+        'probability' mode it is the learned threshold of their order count.
     -#}
     {%- set tier_threshold -%}
         case
@@ -48,6 +56,7 @@
     {%- endset -%}
     case
         when {{ lifetime_orders }} < 2 then null
+        when {{ t }}.inactivity_mode = 'probability' then {{ learned_days }}
         when {{ t }}.inactivity_mode = 'cycle' then
             least(
                 {{ tier_threshold }},
@@ -64,17 +73,27 @@
 {%- endmacro %}
 
 
+{% macro rfm_new_customer_days(t, learned_days) -%}
+    {#- The days a one-order customer stays new: new_customer_days, or the learned one in probability mode. -#}
+    case when {{ t }}.inactivity_mode = 'probability' then {{ learned_days }} else {{ t }}.new_customer_days end
+{%- endmacro %}
+
+
 {% macro rfm_lifecycle_segment(
-    lifetime_orders, frequency, tier_frequency, recency_days, order_span_days, has_refunds, t='t'
+    lifetime_orders, frequency, tier_frequency, recency_days, order_span_days, has_refunds, t, learned_days
 ) -%}
     case
         when {{ lifetime_orders }} = 0 and not {{ has_refunds }} then 'prospect'
         when {{ lifetime_orders }} = 0 or {{ frequency }} = 0 then 'lost'
         when {{ recency_days }} > {{ t }}.lost_days then 'lost'
         when {{ lifetime_orders }} = 1 then
-            case when {{ recency_days }} <= {{ t }}.new_customer_days then 'new' else 'one_time' end
+            case
+                when {{ recency_days }} <= {{ rfm_lifecycle.rfm_new_customer_days(t, learned_days) }} then 'new'
+                else 'one_time'
+            end
         when {{ recency_days }}
-            > {{ rfm_lifecycle.rfm_inactivity_threshold_days(lifetime_orders, tier_frequency, order_span_days, t) }}
+            > {{ rfm_lifecycle.rfm_inactivity_threshold_days(
+                lifetime_orders, tier_frequency, order_span_days, t, learned_days) }}
             then 'inactive'
         when {{ tier_frequency }} >= {{ t }}.loyal_min_orders then 'loyal'
         else 'regular'

@@ -1,3 +1,5 @@
+{%- set cap = rfm_lifecycle.rfm_return_settings().return_curve_max_orders -%}
+
 {#-
     The lifecycle segment on the as-of date, and the first day the segment
     would change if the customer placed no further order.
@@ -7,7 +9,10 @@
     on the window that ends on the last order, so it stays put. The segment can
     therefore change only on the day after recency passes a threshold or on
     the day the window empties; the rules are evaluated on each of those days
-    and the first that gives another segment is the next transition.
+    and the first that gives another segment is the next transition. In
+    probability mode the thresholds of new and inactive are the learned
+    threshold of the customer's order-count group (int_lifecycle_thresholds_learned),
+    which stays put too: the order count does not change without an order.
 -#}
 
 with
@@ -30,29 +35,39 @@ thresholds as (
 
 ),
 
+learned as (
+
+    select * from {{ ref('int_lifecycle_thresholds_learned') }}
+
+),
+
 segmented as (
 
     select
         customers.*,
+        learned.threshold_days as learned_threshold_days,
         {{ rfm_lifecycle.rfm_frequency_tier(
             'customers.lifetime_orders', 'customers.tier_frequency', 'thresholds') }} as frequency_tier,
         {{ rfm_lifecycle.rfm_inactivity_threshold_days(
-            'customers.lifetime_orders', 'customers.tier_frequency', 'customers.order_span_days', 'thresholds') }}
-            as inactivity_threshold_days,
+            'customers.lifetime_orders', 'customers.tier_frequency', 'customers.order_span_days', 'thresholds',
+            'learned.threshold_days') }} as inactivity_threshold_days,
         {{ rfm_lifecycle.rfm_lifecycle_segment(
             'customers.lifetime_orders', 'customers.frequency', 'customers.tier_frequency',
-            'customers.recency_days', 'customers.order_span_days', 'customers.has_refunds', 'thresholds') }}
-            as lifecycle_segment,
+            'customers.recency_days', 'customers.order_span_days', 'customers.has_refunds', 'thresholds',
+            'learned.threshold_days') }} as lifecycle_segment,
         {{ rfm_lifecycle.rfm_add_days('customers.last_order_date', 'thresholds.lookback_days') }}
             as window_empty_date
 
     from customers
     cross join thresholds
+    left join learned
+        on least(customers.lifetime_orders, {{ cap }}) = learned.order_count_group
 
 ),
 
 {%- set days_after_last_order = [
     'thresholds.new_customer_days',
+    'segmented.learned_threshold_days',
     'segmented.inactivity_threshold_days',
     'thresholds.lost_days',
 ] %}
@@ -91,7 +106,8 @@ candidates_evaluated as (
             rfm_lifecycle.rfm_days_between('segmented.last_order_date', 'candidate_dates.candidate_date'),
             'segmented.order_span_days',
             'segmented.has_refunds',
-            'thresholds') }} as projected_segment
+            'thresholds',
+            'segmented.learned_threshold_days') }} as projected_segment
 
     from candidate_dates
     inner join segmented

@@ -15,7 +15,13 @@
 {%- set fingerprint_sql = ["'grain=" ~ history.period_grain ~ ";monetary=" ~ settings.monetary_measure ~ "'"] -%}
 {%- for name, expression in fingerprint_parts -%}
 {%- do fingerprint_sql.extend(["';" ~ name ~ "='", 'cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ')']) -%}
-{%- endfor %}
+{%- endfor -%}
+{%- set threshold_settings = rfm_lifecycle.rfm_threshold_settings() -%}
+{%- if threshold_settings.inactivity_mode == 'probability' -%}
+{#- The learned thresholds follow from this var and the return curves (int_lifecycle_thresholds_learned). -#}
+{%- do fingerprint_sql.append("';inactive_below_return_probability="
+    ~ threshold_settings.inactive_below_return_probability ~ "'") -%}
+{%- endif %}
 
 {#-
     The period ends of segment_history: period 1 to history_periods, the last

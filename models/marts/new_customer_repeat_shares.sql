@@ -3,7 +3,8 @@
 {#-
     The headline cohort figure: of the customers a cohort acquired, the share
     with a second order within the new-customer window (new_customer_days in
-    force, as customer_segments uses it: day new_customer_days still counts)
+    force, as customer_segments uses it: day new_customer_days still counts;
+    in probability mode the learned days of one-order customers)
     and the share with a second order so far. One row per cohort and one
     overall row (is_overall) over the cohorts whose window has closed: every
     customer of such a cohort was observed for the whole window. A cohort
@@ -18,9 +19,35 @@ acquired as (
 
 ),
 
-thresholds as (
+resolved as (
 
     select * from {{ ref('int_lifecycle_thresholds_resolved') }}
+
+),
+
+learned as (
+
+    select * from {{ ref('int_lifecycle_thresholds_learned') }}
+
+),
+
+thresholds as (
+
+    -- The new-customer window in force: in probability mode the learned days of one-order customers (group 1).
+    select
+        resolved.as_of_date,
+        case
+            when resolved.inactivity_mode = 'probability' then learned.threshold_days
+            else resolved.new_customer_days
+        end as new_customer_days,
+        case
+            when resolved.inactivity_mode = 'probability' then learned.set_by
+            else resolved.new_customer_days_method
+        end as new_customer_days_method
+
+    from resolved
+    left join learned
+        on learned.order_count_group = 1
 
 ),
 

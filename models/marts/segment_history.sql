@@ -1,3 +1,4 @@
+{%- set cap = rfm_lifecycle.rfm_return_settings().return_curve_max_orders -%}
 {%- set previous_values = [] -%}
 {%- for measure in ['first_order_date', 'last_order_date', 'lifetime_orders', 'frequency',
                     'orders_before_tier_window', 'has_refunds'] -%}
@@ -16,7 +17,9 @@
     the state from each changing period up to the next, and a join here
     spreads it over the period ends in between, so the work grows with orders
     and periods, not with orders times orders. Recency is counted per period
-    end.
+    end. Every period end uses the run's thresholds, learned on the as-of date
+    where learned; in probability mode the learned threshold of the order
+    count the customer had at that period end.
 
     A plain table, rebuilt on every run: the as-of date moves every day and
     with it every customer's recency, and a correction of any past order
@@ -40,6 +43,12 @@ periods as (
 thresholds as (
 
     select * from {{ ref('int_lifecycle_thresholds_resolved') }}
+
+),
+
+learned as (
+
+    select * from {{ ref('int_lifecycle_thresholds_learned') }}
 
 ),
 
@@ -108,8 +117,8 @@ segmented as (
         measured.*,
         {{ rfm_lifecycle.rfm_lifecycle_segment(
             'measured.lifetime_orders', 'measured.frequency', 'measured.tier_frequency',
-            'measured.recency_days', 'measured.order_span_days', 'measured.has_refunds', 'thresholds') }}
-            as lifecycle_segment,
+            'measured.recency_days', 'measured.order_span_days', 'measured.has_refunds', 'thresholds',
+            'learned.threshold_days') }} as lifecycle_segment,
         case
             when measured.is_first_period then 'none'
             -- The state at the previous period end: before this period's changes, or the same state.
@@ -120,11 +129,16 @@ segmented as (
                 rfm_lifecycle.rfm_days_between('measured.previous_last_order_date', 'measured.previous_period_end_date'),
                 rfm_lifecycle.rfm_days_between('measured.previous_first_order_date', 'measured.previous_last_order_date'),
                 'measured.previous_has_refunds',
-                'thresholds') }}
+                'thresholds',
+                'previous_learned.threshold_days') }}
         end as previous_segment
 
     from measured
     cross join thresholds
+    left join learned
+        on least(measured.lifetime_orders, {{ cap }}) = learned.order_count_group
+    left join learned as previous_learned
+        on least(measured.previous_lifetime_orders, {{ cap }}) = previous_learned.order_count_group
 
 ),
 

@@ -127,9 +127,9 @@ def assert_digests_identical(builds: dict[str, dict[str, Digest]], marts: list[s
     return len(marts)
 
 
-def duckdb_marts(database: Path) -> dict[str, Table]:
+def duckdb_marts(database: Path, marts_to_read: tuple[str, ...] | list[str] = MARTS) -> dict[str, Table]:
     marts = {}
-    for mart in MARTS:
+    for mart in marts_to_read:
         columns = [name for (name,) in query(
             database,
             f"select column_name from information_schema.columns where table_name = '{mart}' "

@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import duckdb
 import psycopg2
 import pytest
 
+from dbt_harness import RUN_STATS
 from project_support import PROJECT_DIR
 from engine_results import (
     MARTS,
@@ -61,8 +63,8 @@ PUBLISHED_SCHEMA = f"{MODEL_SCHEMA}_published"
 
 
 @pytest.fixture(scope="module")
-def postgres_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
-    """Loader, then the full `dbt build --target postgres` (data and unit tests included)."""
+def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Loader, then the full `dbt build --target postgres` (data and unit tests included); its folder."""
     missing = [name for name in ("PGHOST", "PGUSER", "PGDATABASE") if not os.environ.get(name)]
     if missing:
         pytest.fail(
@@ -79,6 +81,11 @@ def postgres_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]
     dbt_command(["build", "--target", "postgres"], tmp_path, SOURCE_VARS, environment, unit_tests=True)
     ran = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     assert any(result["unique_id"].startswith("unit_test.") for result in ran), "no unit test ran on PostgreSQL"
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def postgres_marts(postgres_build: Path) -> dict[str, Table]:
     marts = {}
     connection = psycopg2.connect("")
     try:
@@ -246,3 +253,54 @@ def test_loader_keeps_dirty_values_as_text(tmp_path: Path) -> None:
         types = {row[1] for row in connection.execute("describe landing.raw_orders").fetchall()}
     assert rows == [("O1", " ", "not a date", "12,50,0"), ("O2", None, "2024-01-05 10:00:00", "n/a")]
     assert types == {"VARCHAR"}
+
+
+# inactivity_mode probability (docs/return_probability.md): the models it changes, rebuilt in that mode on top
+# of the full builds (DuckDB: a copy of the reference build; PostgreSQL: a schema of its own, the rest deferred
+# to the full build's schema), and the marts among them compared. Spark is left out: its full build alone
+# takes minutes, and the learned thresholds are plain SQL over return_curves, which all three engines match.
+PROBABILITY_VARS = {"inactivity_mode": "probability", "publish_snapshots": False}
+PROBABILITY_MODELS = ["int_lifecycle_thresholds_learned", "int_customers_segmented", "customer_segments",
+                      "lifecycle_thresholds", "int_history_periods", "segment_history"]
+PROBABILITY_MARTS = ("customer_segments", "lifecycle_thresholds", "segment_history")
+# `run`, not `build`: the mode's data and unit tests run on DuckDB (test_probability_mode.py, the full build),
+# and the default mode's on every engine; here only the rows are compared (measured: DuckDB 21 s, PostgreSQL 38 s).
+PROBABILITY_BUILD = ["run", "--select", *PROBABILITY_MODELS]
+
+
+@pytest.fixture(scope="module")
+def duckdb_probability_marts(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
+    started = time.perf_counter()
+    tmp_path = tmp_path_factory.mktemp("duckdb_probability")
+    database = tmp_path / demo_database.name  # the same name: the views name their catalog after it
+    shutil.copyfile(demo_database, database)
+    dbt_command(PROBABILITY_BUILD, tmp_path, PROBABILITY_VARS,
+                {"RFM_DUCKDB_PATH": str(database), "RFM_DUCKDB_TEMP_DIRECTORY": str(tmp_path / "duckdb_tmp")})
+    marts = duckdb_marts(database, PROBABILITY_MARTS)
+    assert any(row[0] == ("str", "learned_days_orders_1") for row in marts["lifecycle_thresholds"][1])
+    RUN_STATS["engines: probability mode seconds (DuckDB)"] += time.perf_counter() - started
+    return marts
+
+
+@pytest.fixture(scope="module")
+def postgres_probability_marts(postgres_build: Path, postgres_marts) -> dict[str, Table]:
+    """After the full build's marts are read: the changed models in a schema of their own."""
+    started = time.perf_counter()
+    schema = f"{MODEL_SCHEMA}_probability"
+    tmp_path = postgres_build.parent / "postgres_probability"
+    dbt_command([*PROBABILITY_BUILD, "--target", "postgres", "--defer", "--state", str(postgres_build / "target")],
+                tmp_path, {**SOURCE_VARS, **PROBABILITY_VARS}, {"RFM_SCHEMA": schema})
+    marts = {}
+    with psycopg2.connect("") as connection, connection.cursor() as cursor:
+        for mart in PROBABILITY_MARTS:
+            cursor.execute(f"select * from {schema}.{mart}")
+            marts[mart] = normalized([column.name for column in cursor.description], cursor.fetchall())
+    RUN_STATS["engines: probability mode seconds (PostgreSQL)"] += time.perf_counter() - started
+    return marts
+
+
+@pytest.mark.parametrize("mart", PROBABILITY_MARTS)
+def test_probability_mode_identical_on_duckdb_and_postgres(mart, duckdb_probability_marts,
+                                                           postgres_probability_marts) -> None:
+    assert_identical_on_engines(mart, {"DuckDB": duckdb_probability_marts,
+                                       "PostgreSQL": postgres_probability_marts})

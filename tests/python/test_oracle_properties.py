@@ -316,6 +316,26 @@ RETURN_COUNTS = _scenario(
      SourceRow("O15", "C6", "2024-06-29", "60.00")],
     return_horizon_days=10, return_curve_max_orders=2,
 )
+# The learned diagonal (inactivity_mode probability, a 10-day horizon, groups 1, 2 and 3+, below 0.5): group 2
+# only has gaps that returned (5 and 8 days, nobody has exactly two orders), so its curve ends before its
+# probability drops below 0.5 and it falls back to lost_days; groups 1 and 3+ cross. One-order customers on
+# both sides of group 1's crossing, and one on the as-of date.
+PROBABILITY_EDGES = _scenario(
+    BASE.with_(inactivity_mode="probability", inactive_below_return_probability="0.5", return_horizon_days=10,
+               return_curve_max_orders=3),
+    [SourceRow("O1", "C1", "2024-06-01", "10.00"),
+     SourceRow("O2", "C1", "2024-06-06", "10.00"),
+     SourceRow("O3", "C1", "2024-06-14", "10.00"),
+     SourceRow("O4", "C2", "2024-05-01", "20.00"),
+     SourceRow("O5", "C2", "2024-05-11", "20.00"),
+     SourceRow("O6", "C2", "2024-05-16", "20.00"),
+     SourceRow("O7", "C2", "2024-06-25", "20.00"),
+     SourceRow("O8", "C3", "2024-06-25", "30.00"),
+     SourceRow("O9", "C4", "2024-04-01", "40.00"),
+     SourceRow("O10", "C5", "2024-06-30", "50.00"),
+     SourceRow("O11", "C6", "2024-06-20", "60.00")],
+    inactive_below_return_probability="0.5", return_horizon_days=10, return_curve_max_orders=3,
+)
 NO_REPEATS = _scenario(BASE, [SourceRow("O1", "C1", "2024-01-10", "10.00"),
                               SourceRow("O2", "C2", "2024-05-01", "30.00"),
                               SourceRow("O3", "C3", "2024-06-30", "20.00")])
@@ -335,5 +355,6 @@ NO_REPEATS = _scenario(BASE, [SourceRow("O1", "C1", "2024-01-10", "10.00"),
 @example(scenario=RETURN_EDGES)
 @example(scenario=RETURN_COUNTS)
 @example(scenario=NO_REPEATS)
+@example(scenario=PROBABILITY_EDGES)
 def test_dbt_matches_oracle(harness, scenario):
     check_scenario(harness, scenario)

@@ -94,3 +94,25 @@ def test_row_fates():
                      ("rejected", "order_id used by several customers"),
                      ("rejected", "order_id used by several customers"),
                      ("rejected", "missing order_id"), ("rejected", "unparseable order_date")]
+
+
+def test_probability_mode_learns_the_day_the_chance_drops_below_the_var():
+    """One group (return_curve_max_orders 1), horizon 10 days. Gaps: one returned after 5 days, open ones of
+    3, 25 and 40 days. S = 1 up to day 4, 2/3 from day 5 (3 gaps at risk, 1 returned). The chance of an order
+    within 10 days is 1 - (2/3) / 1 = 0.333333 on days 0-4 and 0 from day 5: below 0.3 first on day 5, so the
+    threshold is 4 days. With the var at 0.4 every day is below it from day 0: the 1-day floor."""
+    rows = [SourceRow("A1", "A", day(30), "10.00"), SourceRow("A2", "A", day(25), "10.00"),
+            SourceRow("B1", "B", day(3), "10.00"), SourceRow("C1", "C", day(40), "10.00")]
+    s = S.with_(inactivity_mode="probability", inactive_below_return_probability="0.3", return_horizon_days=10,
+                return_curve_max_orders=1)
+    result = compute(rows, s)
+    (learned,) = result.learned.values()
+    assert (learned.name, learned.value, learned.set_by, learned.sample_size) == (
+        "learned_days_orders_1", 4, "probability", 4)
+    c = result.customers
+    assert (c["A"].lifecycle_segment, c["A"].inactivity_threshold_days) == ("inactive", 4)
+    assert c["B"].lifecycle_segment == "new" and c["B"].next_transition_date == AS_OF + dt.timedelta(days=2)
+    assert c["B"].next_segment_if_no_order == "one_time"
+    assert c["C"].lifecycle_segment == "one_time"
+    floor = compute(rows, s.with_(inactive_below_return_probability="0.4")).learned[1]
+    assert (floor.value, floor.set_by) == (1, "probability")

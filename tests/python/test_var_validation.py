@@ -52,6 +52,10 @@ CASES = [
     ("auto_inactive_percentile", "1.5", "auto_inactive_percentile"),
     ("auto_loyal_percentile", "0.8'", "auto_loyal_percentile"),
     ("auto_lost_percentile", "0.98 --", "auto_lost_percentile"),
+    ("inactive_below_return_probability", "0.25 or 1=1", "inactive_below_return_probability"),
+    ("inactive_below_return_probability", 0, "inactive_below_return_probability"),  # strictly above 0
+    ("inactive_below_return_probability", 1, "inactive_below_return_probability"),  # strictly below 1
+    ("inactive_below_return_probability", "0.0000001", "inactive_below_return_probability"),
     ("excluded_statuses", ["cancelled", "x')" + SQL_INJECTION], "excluded_statuses"),
     ("excluded_statuses", "cancelled", "excluded_statuses"),
     ("customer_id_case_sensitive", "true; drop table x", "customer_id_case_sensitive"),
@@ -87,7 +91,7 @@ AREA_NODES = {
        ("loyal_min_orders", "new_customer_days", "inactive_days_regular", "inactive_days_loyal", "lost_days",
         "inactivity_mode", "cycle_multiplier", "cycle_min_days", "auto_new_customer_percentile",
         "auto_inactive_percentile", "auto_loyal_percentile", "auto_lost_percentile",
-        "auto_fallback_thresholds")},
+        "auto_fallback_thresholds", "inactive_below_return_probability")},
     **{name: ["int_history_periods"] for name in
        ("history_period_grain", "history_periods", "repeat_curve_bucket_days", "repeat_curve_buckets",
         "repeat_curve_knee_drop")},

@@ -1,8 +1,8 @@
 -- Every cohort of customer_cohorts is the customers of customer_segments whose first order falls in its
 -- period: same size, and at its last period (the one holding the as-of date) the same net revenue and the
 -- same customers with two or more orders. new_customer_repeat_shares counts the same customers, one row per
--- cohort, with the new_customer_days of lifecycle_thresholds. And the row rules of the three models, one
--- test for all (each test is a node in every build of the test suite).
+-- cohort, with the new_customer_days of lifecycle_thresholds (learned_days_orders_1 in probability mode).
+-- And the row rules of the three models, one test for all (each test is a node in every build of the test suite).
 with
 
 customers as (
@@ -69,9 +69,15 @@ compared as (
 
 window_in_force as (
 
-    select cast(threshold_value as {{ dbt.type_int() }}) as new_customer_days
+    -- In inactivity_mode probability the window is the learned days of one-order customers.
+    select
+        cast(
+            coalesce(
+                max(case when threshold_name = 'learned_days_orders_1' then threshold_value end),
+                max(case when threshold_name = 'new_customer_days' then threshold_value end)
+            ) as {{ dbt.type_int() }}
+        ) as new_customer_days
     from {{ ref('lifecycle_thresholds') }}
-    where threshold_name = 'new_customer_days'
 
 )
 

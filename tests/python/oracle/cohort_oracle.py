@@ -53,7 +53,9 @@ def cohorts(result: OracleResult, grain: str) -> tuple[dict, dict]:
     """(customer_cohorts rows keyed by (cohort_start_date, period_number),
     new_customer_repeat_shares rows keyed by (cohort_start_date, is_overall))."""
     as_of = result.as_of_date
-    window = result.thresholds["new_customer_days"].value
+    # The new-customer window in force: in probability mode the learned days of one-order customers.
+    window_threshold = result.learned[1] if result.learned else result.thresholds["new_customer_days"]
+    window = window_threshold.value
     records = defaultdict(list)
     for record in result.netted:
         if record.order_date <= as_of:
@@ -121,5 +123,5 @@ def cohorts(result: OracleResult, grain: str) -> tuple[dict, dict]:
     }
     for row in shares.values():
         row.update(cohort_grain=grain, new_customer_days=window,
-                   new_customer_days_set_by=result.thresholds["new_customer_days"].set_by, as_of_date=as_of)
+                   new_customer_days_set_by=window_threshold.set_by, as_of_date=as_of)
     return cells, shares

@@ -29,6 +29,8 @@ class Curve:
     survival: list[int]  # whole millionths, day 0 to reach + horizon
     ties: list[bool]  # the exact survival lay halfway between two millionths
     mean_orders_per_return: list[Decimal]  # per day t, the orders a return within t + 1 .. t + h brings
+    reach: int = 0  # the longest gap, returned or still open
+    gaps: int = 0  # the gaps the curve rests on (at risk on day 0)
 
 
 def _half_up(value: Fraction, places: int) -> Decimal:
@@ -97,8 +99,18 @@ def curves(result: OracleResult, horizon: int, max_orders: int) -> dict[int, Cur
             observed += window_changes[group][day][0]
             orders += window_changes[group][day][1]
             means.append(_half_up(Fraction(orders, observed), 6) if observed else Decimal("1.000000"))
-        out[group] = Curve(survival, ties, means)
+        gaps = sum(returned[group].values()) + sum(censored[group].values())
+        out[group] = Curve(survival, ties, means, reach, gaps)
     return out
+
+
+def probability_on(curve: Curve, day: int, horizon: int) -> Decimal | None:
+    """1 - S(day + h) / S(day) on the rounded survival, half up to 6 decimals; None once the curve has
+    ended (S = 0) or past its reach (no day a horizon later)."""
+    if day + horizon >= len(curve.survival) or not curve.survival[day]:
+        return None
+    now, later = curve.survival[day], curve.survival[day + horizon]
+    return _half_up(Fraction(now - later, now), 6)
 
 
 def returns(result: OracleResult, horizon: int = 90, max_orders: int = 5,

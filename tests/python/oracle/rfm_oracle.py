@@ -60,12 +60,16 @@ class Settings:
     inactive_days_loyal: int | str = 90
     lost_days: int | str = 365
     inactivity_mode: str = "cycle"
+    inactive_below_return_probability: str = "0.25"
     cycle_multiplier: str = "2.0"
     cycle_min_days: int = 14
     auto_new_customer_percentile: str = "0.8"
     auto_inactive_percentile: str = "0.9"
     auto_loyal_percentile: str = "0.8"
     auto_lost_percentile: str = "0.98"
+    # The return curves behind probability mode (the return oracle reads them as arguments).
+    return_horizon_days: int = 90
+    return_curve_max_orders: int = 5
     # The status lists are data, not rules: the project's defaults, read from dbt_project.yml.
     excluded_statuses: tuple[str, ...] = field(default_factory=lambda: _project_default("excluded_statuses"))
     refund_statuses: tuple[str, ...] = field(default_factory=lambda: _project_default("refund_statuses"))
@@ -163,6 +167,8 @@ class OracleResult:
     netted: list[NettedOrder]
     thresholds: dict[str, Threshold]
     customers: dict[str, CustomerResult]
+    # Probability mode: per order-count group, the learned threshold (lifecycle_thresholds' learned rows).
+    learned: dict[int, Threshold] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------
@@ -424,7 +430,8 @@ def score_letter(score: int, buckets: int) -> str:
 
 def segment_of(recency: int | None, window_orders: int, lifetime_orders: int, has_records: bool,
                tier_frequency: int, inactivity_threshold: int | None, th: dict[str, int]) -> str:
-    """The README's table, applied in its order."""
+    """The README's table, applied in its order (in probability mode `th` carries the learned
+    new_customer_days of the customer's order count)."""
     if lifetime_orders == 0 and not has_records:
         return "prospect"
     if window_orders == 0 or recency > th["lost_days"]:
@@ -495,6 +502,9 @@ def compute(rows: list[SourceRow], settings: Settings, *, known_customers: list[
 
     thresholds = resolve_thresholds(s, customers, as_of)
     th = {name: t.value for name, t in thresholds.items()}
+    result = OracleResult(as_of, classified, netted, thresholds, customers)
+    if s.inactivity_mode == "probability":
+        result.learned = learn_thresholds(s, result, th["lost_days"])
 
     # Scores: only customers with at least one order.
     scored = [c for c in customers.values() if c.lifetime_orders > 0]
@@ -509,13 +519,47 @@ def compute(rows: list[SourceRow], settings: Settings, *, known_customers: list[
         c.rfm_key = "-".join(score_letter(x, buckets) for x in (c.r_score, c.f_score, c.m_score))
 
     for c in customers.values():
+        c_th = th
+        if result.learned and c.lifetime_orders > 0:
+            # Probability mode: the learned days of the customer's order count replace new_customer_days
+            # (one order) and the tier or cycle threshold (repeat customers).
+            c_th = dict(th, learned=result.learned[min(c.lifetime_orders, s.return_curve_max_orders)].value)
+            c_th["new_customer_days"] = c_th["learned"]
         c.frequency_tier = frequency_tier(c, th)
-        c.inactivity_threshold_days = inactivity_threshold(c, s, th)
+        c.inactivity_threshold_days = inactivity_threshold(c, s, c_th)
         has_records = c.customer_id in records_by_customer
         c.lifecycle_segment = segment_of(c.recency_days, c.frequency, c.lifetime_orders, has_records,
-                                         c.tier_frequency, c.inactivity_threshold_days, th)
-        next_transition(c, s, th, as_of, has_records)
-    return OracleResult(as_of, classified, netted, thresholds, customers)
+                                         c.tier_frequency, c.inactivity_threshold_days, c_th)
+        next_transition(c, s, c_th, as_of, has_records)
+    return result
+
+
+def learn_thresholds(s: Settings, result: OracleResult, lost_days: int) -> dict[int, Threshold]:
+    """The learned diagonal (docs/return_probability.md): per order-count group, the first day since the
+    last order whose return probability within the horizon is below the var; the customer turns one-time
+    or inactive on that day, so the threshold is the day before (at least 1). No such day within the
+    curve's reach (or no curve): lost_days."""
+    from .return_oracle import curves, probability_on
+
+    group_curves = curves(result, s.return_horizon_days, s.return_curve_max_orders)
+    below = Decimal(s.inactive_below_return_probability)
+    out = {}
+    for group in range(1, s.return_curve_max_orders + 1):
+        curve = group_curves.get(group)
+        crossing = None
+        if curve is not None:
+            crossing = next((day for day in range(curve.reach + 1)
+                             if (p := probability_on(curve, day, s.return_horizon_days)) is not None and p < below),
+                            None)
+        label = f"{group}+" if group == s.return_curve_max_orders and group > 1 else str(group)
+        out[group] = Threshold(
+            f"learned_days_orders_{label}",
+            lost_days if crossing is None else max(crossing - 1, 1),
+            "probability_fallback" if crossing is None else "probability",
+            curve.gaps if curve is not None else 0,
+            s.inactive_below_return_probability,
+        )
+    return out
 
 
 def frequency_tier(c: CustomerResult, th: dict[str, int]) -> str:
@@ -529,6 +573,8 @@ def frequency_tier(c: CustomerResult, th: dict[str, int]) -> str:
 def inactivity_threshold(c: CustomerResult, s: Settings, th: dict[str, int]) -> int | None:
     if c.frequency_tier not in ("loyal", "regular"):
         return None
+    if s.inactivity_mode == "probability":
+        return th["learned"]
     tier_threshold = th["inactive_days_loyal"] if c.frequency_tier == "loyal" else th["inactive_days_regular"]
     if s.inactivity_mode == "tier":
         return tier_threshold
@@ -607,6 +653,8 @@ def threshold_table(s: Settings, result: OracleResult) -> dict[str, tuple]:
     rows = {name: (Decimal(t.value), t.set_by, t.sample_size, t.configured_value)
             for name, t in result.thresholds.items()}
     rows["inactivity_mode"] = (None, "fixed", None, s.inactivity_mode)
+    for t in result.learned.values():
+        rows[t.name] = (Decimal(t.value), t.set_by, t.sample_size, t.configured_value)
     for name in ("trailing_revenue_days", "score_buckets", "lookback_days", "cycle_min_days"):
         rows[name] = (Decimal(getattr(s, name)), "fixed", None, str(getattr(s, name)))
     rows["cycle_multiplier"] = (Decimal(s.cycle_multiplier), "fixed", None, s.cycle_multiplier)
