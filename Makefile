@@ -132,10 +132,13 @@ test-spark: setup demo java-deps
 # Money to the cent on every engine at scale (issue 18): DuckDB, PostgreSQL and Spark on
 # ENGINES_LARGE_ORDERS generated orders, every mart, zero differing values (compared as digests).
 # `make test` runs the same file on 100,000 orders, DuckDB and PostgreSQL, the money marts only.
+# Spark's driver gets 8 GB here (the profile's default is 2 GB): the 1M build passed with 8 GB,
+# while with 2 GB a task failed in segment_history (2026-12-06).
 ENGINES_LARGE_ORDERS ?= 1000000
 ENGINES_LARGE ?= duckdb,postgres,spark
 test-engines-large: setup java-deps
 	RFM_ENGINE_ORDERS=$(ENGINES_LARGE_ORDERS) RFM_ENGINE_ENGINES=$(ENGINES_LARGE) RFM_ENGINE_MARTS=all \
+		RFM_SPARK_DRIVER_MEMORY=$${RFM_SPARK_DRIVER_MEMORY:-8g} \
 		$(SPARK_ENV) scripts/with_test_postgres.sh $(BIN)/python -m pytest tests/python/test_engines_generated.py -q
 
 # Lifecycle over time (docs/lifecycle_over_time.md) -------------------------
