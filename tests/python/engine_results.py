@@ -26,13 +26,20 @@ from rfm_marts import MARTS  # noqa: E402,F401  (re-exported to the engine tests
 
 RAW_SCHEMA = "rfm_test_raw"
 MODEL_SCHEMA = "rfm_test"
-SOURCE_VARS = {
-    "orders_path": None,
-    "customers_path": None,
-    "orders_schema": RAW_SCHEMA,
-    "orders_table": "raw_orders",
-    "customers_table": "raw_customers",
-}
+
+
+def source_vars(raw_schema: str) -> dict:
+    """The vars that point the project at the loaded raw tables instead of files."""
+    return {
+        "orders_path": None,
+        "customers_path": None,
+        "orders_schema": raw_schema,
+        "orders_table": "raw_orders",
+        "customers_table": "raw_customers",
+    }
+
+
+SOURCE_VARS = source_vars(RAW_SCHEMA)
 Table = tuple[list[str], list[tuple]]
 
 

@@ -39,6 +39,7 @@ from engine_results import (
     dbt_command,
     load,
     rows_digest,
+    source_vars,
 )
 from project_support import PROJECT_DIR
 from rfm_marts import CORE_MARTS, MARTS
@@ -50,13 +51,7 @@ ORDERS = int(os.environ.get("RFM_ENGINE_ORDERS", ENGINE_ORDERS))
 ENGINES = [name.strip() for name in os.environ.get("RFM_ENGINE_ENGINES", "duckdb,postgres").split(",") if name.strip()]
 RAW_SCHEMA = "rfm_generated_raw"
 MODEL_SCHEMA = "rfm_generated"
-SOURCE_VARS = {
-    "orders_path": None,
-    "customers_path": None,
-    "orders_schema": RAW_SCHEMA,
-    "orders_table": "raw_orders",
-    "customers_table": "raw_customers",
-}
+SOURCE_VARS = source_vars(RAW_SCHEMA)
 MONEY_MARTS = [*CORE_MARTS, "customer_cohorts"]
 COMPARED = MARTS if os.environ.get("RFM_ENGINE_MARTS", "money") == "all" else MONEY_MARTS
 # The compared marts and their parents, no tests (test_engines.py runs them on the demo).

@@ -9,15 +9,13 @@ no such line.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from dashboard_paths import APP
+from dashboard_paths import APP, plotly_figures, run_script
 from history_fixture import add_missing_history_tables
 
 LEARNED = {"1": 45, "2": 125, "3": 121, "4": 137, "5+": 113}
@@ -38,13 +36,7 @@ def build_copy(source: Path, target: Path, learned: dict[str, int]) -> Path:
 
 
 def rf_figure(database: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
-    monkeypatch.setenv("RFM_DUCKDB_PATH", str(database))
-    monkeypatch.delenv("RFM_DUCKDB_SCHEMA", raising=False)
-    app = AppTest.from_file(str(APP), default_timeout=120)
-    app.run()
-    assert not app.exception, [exception.value for exception in app.exception]
-    charts = {element.proto.id.rsplit("-", 1)[-1]: json.loads(element.proto.spec) for element in app.get("plotly_chart")}
-    return charts["rf_matrix"]
+    return plotly_figures(run_script(APP, database, monkeypatch))["rf_matrix"]
 
 
 def expected_height(connection: duckdb.DuckDBPyConnection, days: int) -> float:

@@ -6,26 +6,21 @@ with the dashboard's code, so a wrong query or a wrong chart mapping fails.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard_paths import plotly_figures, run_script
+
 PAGES = Path(__file__).resolve().parents[3] / "dashboard" / "pages"
 
 
 def run_page(name: str, database: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("RFM_DUCKDB_PATH", str(database))
-    monkeypatch.delenv("RFM_DUCKDB_SCHEMA", raising=False)
-    app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=120)
-    app.run()
-    assert not app.exception, [exception.value for exception in app.exception]
-    return app
+    return run_script(PAGES / f"{name}.py", database, monkeypatch)
 
 
-def figures(app: AppTest) -> dict[str, dict]:
-    return {element.proto.id.rsplit("-", 1)[-1]: json.loads(element.proto.spec) for element in app.get("plotly_chart")}
+figures = plotly_figures
 
 
 def metric(app: AppTest, label: str) -> str:

@@ -7,7 +7,6 @@ with the dashboard's code, so a wrong query or a wrong chart mapping fails.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.data import backtest_sentence
+from dashboard_paths import plotly_figures, run_script
 
 PAGE = Path(__file__).resolve().parents[3] / "dashboard" / "pages" / "5_Will_they_come_back.py"
 SEGMENT_ORDER = ("prospect", "new", "one_time", "regular", "loyal", "inactive", "lost")
@@ -25,16 +25,10 @@ HEADERS = ["Return curves: the diagonal, learned", "Did it come true? The back-t
 
 
 def run_page(database: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("RFM_DUCKDB_PATH", str(database))
-    monkeypatch.delenv("RFM_DUCKDB_SCHEMA", raising=False)
-    app = AppTest.from_file(str(PAGE), default_timeout=120)
-    app.run()
-    assert not app.exception, [exception.value for exception in app.exception]
-    return app
+    return run_script(PAGE, database, monkeypatch)
 
 
-def figures(app: AppTest) -> dict[str, dict]:
-    return {element.proto.id.rsplit("-", 1)[-1]: json.loads(element.proto.spec) for element in app.get("plotly_chart")}
+figures = plotly_figures
 
 
 def metric(app: AppTest, label: str) -> str:
