@@ -22,6 +22,12 @@ from dbt_harness import RUN_STATS  # noqa: E402
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    import dbt_in_process
+
+    if dbt_in_process.STATS["commands"]:
+        terminalreporter.section("dbt commands run in process")
+        terminalreporter.write_line(f"commands: {dbt_in_process.STATS['commands']}, "
+                                    f"project parses: {dbt_in_process.STATS['parses']}")
     if not RUN_STATS:
         return
     terminalreporter.section("rfm_lifecycle generated cases")

@@ -10,6 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import dbt_in_process
+
 ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "macros", "models", "seeds", "tests", "analyses", "plugins"]
@@ -37,7 +39,10 @@ class Sandbox:
             check=True, capture_output=True, text=True, timeout=300,
         )
 
-    def dbt(self, *args: str, dbt_vars: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    def dbt(self, *args: str, dbt_vars: dict | None = None, check: bool = True,
+            in_process: bool = True) -> subprocess.CompletedProcess:
+        """`dbt <args>` on the sandbox: in this process (tests/python/dbt_in_process.py) unless
+        in_process=False, for a command that must run beside other work or be killed."""
         env = {
             **os.environ,
             "DBT_PROFILES_DIR": str(self.path),
@@ -46,10 +51,13 @@ class Sandbox:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "RFM_DUCKDB_TEMP_DIRECTORY": str(self.path / "duckdb_tmp"),
         }
-        command = [str(DBT), *args]
-        if dbt_vars:
-            command += ["--vars", json.dumps(dbt_vars)]
-        result = subprocess.run(command, cwd=self.path, env=env, capture_output=True, text=True, timeout=900)
+        if in_process and dbt_in_process.ENABLED:
+            result = dbt_in_process.run(list(args), self.path, env, dbt_vars, cwd=self.path)
+        else:
+            command = [str(DBT), *args]
+            if dbt_vars:
+                command += ["--vars", json.dumps(dbt_vars)]
+            result = subprocess.run(command, cwd=self.path, env=env, capture_output=True, text=True, timeout=900)
         if check and result.returncode != 0:
             raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
         return result

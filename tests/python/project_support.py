@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import dbt_in_process
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEMO_ORDERS = PROJECT_DIR / "data" / "demo" / "orders.csv"
 DEMO_CUSTOMERS = PROJECT_DIR / "data" / "demo" / "customers.csv"
@@ -26,11 +28,10 @@ def run_dbt(
     variables: dict | None = None,
     target_path: Path | None = None,
     check: bool = True,
+    in_process: bool = True,
 ) -> subprocess.CompletedProcess:
-    """Run one dbt command against `database`, with its own target folder so runs never share state."""
-    command = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    if variables is not None:
-        command += ["--vars", json.dumps(variables)]
+    """Run one dbt command against `database`, with its own target folder so runs never share state:
+    in this process (tests/python/dbt_in_process.py) unless in_process=False."""
     environment = {
         **os.environ,
         "RFM_DUCKDB_PATH": str(database),
@@ -39,9 +40,16 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "RFM_DUCKDB_TEMP_DIRECTORY": str(database.parent / "duckdb_tmp"),
     }
-    result = subprocess.run(
-        command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=900
-    )
+    if in_process and dbt_in_process.ENABLED:
+        environment["DBT_PROFILES_DIR"] = str(PROJECT_DIR)
+        result = dbt_in_process.run(args, PROJECT_DIR, environment, variables)
+    else:
+        command = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+        if variables is not None:
+            command += ["--vars", json.dumps(variables)]
+        result = subprocess.run(
+            command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=900
+        )
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
     return result
