@@ -33,7 +33,7 @@
 
     from (
         {{ rfm_lifecycle.rfm_order_statistics(
-            relation, value_column, position, percentiles | length, where=where, levels=3) }}
+            relation, value_column, position, percentiles | length, where=where, levels=2) }}
     ) as order_statistics
 {%- endmacro %}
 

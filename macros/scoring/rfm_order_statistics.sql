@@ -18,10 +18,11 @@
 
     Values must be whole numbers (days, order counts, money as whole cents:
     rfm_money_cents); nulls are left out, as the statistics of the engines
-    leave them out. `levels` is a speed knob, not a limit: with fanout **
-    levels above the span (3 levels: 2 million days or orders; 5: money up to
-    $343 million in cents) every histogram has at most fanout buckets; a
-    wider span only widens the first one.
+    leave them out. `levels` is a speed setting, not a limit: with fanout **
+    levels above the span (2 levels: 16,384 days or orders; 4: money up to
+    $2.6 million in cents) every histogram has at most fanout buckets; a
+    wider span only widens the first one. Each level costs two shuffles on
+    Spark, so the fewest that keep the top histogram small.
 
     `positions` is one SQL expression of `sample_size` (the number of non-null
     values in the group) and `target_number` (1..targets): the 1-indexed

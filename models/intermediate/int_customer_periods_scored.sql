@@ -1,4 +1,8 @@
-{{ config(materialized='view') }}
+{#-
+    A table on Spark: a view's text goes into the Hive metastore, whose Derby
+    column holds 32,700 characters, and the cut points make this one longer.
+-#}
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 {%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
 
 {#-
@@ -58,20 +62,20 @@ ordered_periods as (
 recency_cut_points as (
 
     {{ rfm_lifecycle.rfm_cut_points(
-        'ordered_periods', 'recency_days', buckets, group_by=['period_end_date'], descending=true, levels=3) }}
+        'ordered_periods', 'recency_days', buckets, group_by=['period_end_date'], descending=true, levels=2) }}
 
 ),
 
 frequency_cut_points as (
 
-    {{ rfm_lifecycle.rfm_cut_points('ordered_periods', 'frequency', buckets, group_by=['period_end_date'], levels=3) }}
+    {{ rfm_lifecycle.rfm_cut_points('ordered_periods', 'frequency', buckets, group_by=['period_end_date'], levels=2) }}
 
 ),
 
 monetary_cut_points as (
 
     {{ rfm_lifecycle.rfm_cut_points(
-        'ordered_periods', rfm_lifecycle.rfm_money_cents('monetary'), buckets, group_by=['period_end_date'], levels=5) }}
+        'ordered_periods', rfm_lifecycle.rfm_money_cents('monetary'), buckets, group_by=['period_end_date'], levels=4) }}
 
 ),
 

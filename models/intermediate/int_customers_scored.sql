@@ -20,20 +20,20 @@ recency_cut_points as (
 
     -- Cut points by aggregation, joined back: no window gathers every customer in one task (issue 18).
     -- Worst first, so the most recent, most frequent and highest spenders land in the top bucket.
-    {{ rfm_lifecycle.rfm_cut_points('customers', 'recency_days', buckets, descending=true, levels=3) }}
+    {{ rfm_lifecycle.rfm_cut_points('customers', 'recency_days', buckets, descending=true, levels=2) }}
 
 ),
 
 frequency_cut_points as (
 
-    {{ rfm_lifecycle.rfm_cut_points('customers', 'frequency', buckets, levels=3) }}
+    {{ rfm_lifecycle.rfm_cut_points('customers', 'frequency', buckets, levels=2) }}
 
 ),
 
 monetary_cut_points as (
 
     -- Money in whole cents, so the histogram reaches single values.
-    {{ rfm_lifecycle.rfm_cut_points('customers', rfm_lifecycle.rfm_money_cents('monetary'), buckets, levels=5) }}
+    {{ rfm_lifecycle.rfm_cut_points('customers', rfm_lifecycle.rfm_money_cents('monetary'), buckets, levels=4) }}
 
 ),
 
