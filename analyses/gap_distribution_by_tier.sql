@@ -60,6 +60,15 @@ gaps as (
 
 ),
 
+{% for group_name, condition, threshold in groups -%}
+{{ group_name }}_percentiles as (
+
+    {{ rfm_lifecycle.rfm_percentiles_disc('gaps', 'gap_days', percentiles, condition) }}
+
+),
+
+{% endfor -%}
+
 percentile_rows as (
 
     {% for group_name, condition, threshold in groups -%}
@@ -67,9 +76,9 @@ percentile_rows as (
     select
         '{{ group_name }}' as gap_group,
         {{ percentile }} as percentile,
-        percentile_value as gap_days,
+        percentile_{{ loop.index }} as gap_days,
         sample_size
-    from ({{ rfm_lifecycle.rfm_percentile_disc('gaps', 'gap_days', percentile, condition) }}) as computed
+    from {{ group_name }}_percentiles
 
     {% if not loop.last %}union all{% endif %}
     {% endfor -%}

@@ -1,24 +1,40 @@
 {#-
     Discrete percentile (an observed value: the smallest value whose position
-    reaches percentile x count), written with plain window functions so every
-    engine returns the same whole number. Returns a one-row query with
-    `percentile_value` and `sample_size`.
+    reaches percentile x count), one exact order statistic
+    (rfm_order_statistics: aggregates and joins, no window over all rows), so
+    every engine returns the same whole number and none gathers the rows in
+    one task. Returns a one-row query with `percentile_value` and
+    `sample_size`. The value must be a whole number (days, orders).
 -#}
 {% macro rfm_percentile_disc(relation, value_column, percentile, where='1 = 1') -%}
-    {%- set permille = ((percentile | float) * 1000) | round | int -%}
     select
-        min(case when value_position >= {{ rfm_lifecycle.rfm_ceil_div(permille ~ ' * sample_size', '1000') }}
-            then percentile_input end) as percentile_value,
-        coalesce(max(sample_size), 0) as sample_size
+        percentile_statistics.percentile_1 as percentile_value,
+        percentile_statistics.sample_size
+
+    from ({{ rfm_lifecycle.rfm_percentiles_disc(relation, value_column, [percentile], where) }}) as percentile_statistics
+{%- endmacro %}
+
+
+{% macro rfm_percentiles_disc(relation, value_column, percentiles, where='1 = 1') -%}
+    {#- Several percentiles of one sample at once (one pass of the histogram): percentile_1..n and sample_size. -#}
+    {%- set position -%}
+        (case target_number
+            {%- for percentile in percentiles %}
+            {%- set permille = ((percentile | float) * 1000) | round | int %}
+            when {{ loop.index }} then greatest(1, {{ rfm_lifecycle.rfm_ceil_div(permille ~ ' * sample_size', '1000') }})
+            {%- endfor %}
+        end)
+    {%- endset -%}
+    select
+        {%- for percentile in percentiles %}
+        cast(order_statistics.order_statistic_{{ loop.index }} as {{ dbt.type_bigint() }}) as percentile_{{ loop.index }},
+        {%- endfor %}
+        order_statistics.sample_size
+
     from (
-        select
-            {{ value_column }} as percentile_input,
-            -- Equal values are interchangeable, so ordering by the value alone is deterministic.
-            row_number() over (order by {{ value_column }} asc) as value_position,
-            count(*) over () as sample_size
-        from {{ relation }}
-        where {{ where }} and {{ value_column }} is not null
-    ) as positioned
+        {{ rfm_lifecycle.rfm_order_statistics(
+            relation, value_column, position, percentiles | length, where=where, levels=2) }}
+    ) as order_statistics
 {%- endmacro %}
 
 

@@ -208,7 +208,8 @@
         {%- set problem = "has malformed CSV lines" -%}
     {%- endif -%}
     {%- set rejects = run_query(
-        "select line, min(error_type) as error_type, min(csv_line) as csv_line, count(*) over () as lines"
+        "select line, min(error_type) as error_type, min(csv_line) as csv_line,"
+        ~ " (select count(distinct line) from rfm_csv_reject_errors) as lines"
         ~ " from rfm_csv_reject_errors group by line order by line limit 3") -%}
     {%- if rejects.rows | length > 0 or column_names | length == 1 and delimiters -%}
         {%- set examples = [] -%}

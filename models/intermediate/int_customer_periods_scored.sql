@@ -1,4 +1,8 @@
-{{ config(materialized='view') }}
+{#-
+    A table on Spark: a view's text goes into the Hive metastore, whose Derby
+    column holds 32,700 characters, and the cut points make this one longer.
+-#}
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 {%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
 
 {#-
@@ -47,28 +51,66 @@ state_periods as (
 
 ),
 
+ordered_periods as (
+
+    -- Cut points per period end by aggregation, joined back: no window over the customers of a period (issue 18).
+    select * from state_periods
+    where has_orders
+
+),
+
+recency_cut_points as (
+
+    {{ rfm_lifecycle.rfm_cut_points(
+        'ordered_periods', 'recency_days', buckets, group_by=['period_end_date'], descending=true, levels=2) }}
+
+),
+
+frequency_cut_points as (
+
+    {{ rfm_lifecycle.rfm_cut_points('ordered_periods', 'frequency', buckets, group_by=['period_end_date'], levels=2) }}
+
+),
+
+monetary_cut_points as (
+
+    {{ rfm_lifecycle.rfm_cut_points(
+        'ordered_periods', rfm_lifecycle.rfm_money_cents('monetary'), buckets, group_by=['period_end_date'], levels=4) }}
+
+),
+
 final as (
 
     -- Scores rank the customers with an order at each period end, as customer_segments does on the as-of date.
     select
-        customer_id,
-        state_start_date,
-        period_end_date,
-        recency_days,
+        state_periods.customer_id,
+        state_periods.state_start_date,
+        state_periods.period_end_date,
+        state_periods.recency_days,
         case
-            when has_orders then
-                {{ rfm_lifecycle.rfm_tie_safe_ntile('recency_days desc', buckets, 'period_end_date, has_orders') }}
+            when state_periods.has_orders then
+                {{ rfm_lifecycle.rfm_score_from_cut_points(
+                    'state_periods.recency_days', 'recency_cut_points', buckets, descending=true) }}
         end as r_score,
         case
-            when has_orders then
-                {{ rfm_lifecycle.rfm_tie_safe_ntile('frequency asc', buckets, 'period_end_date, has_orders') }}
+            when state_periods.has_orders then
+                {{ rfm_lifecycle.rfm_score_from_cut_points(
+                    'state_periods.frequency', 'frequency_cut_points', buckets) }}
         end as f_score,
         case
-            when has_orders then
-                {{ rfm_lifecycle.rfm_tie_safe_ntile('monetary asc', buckets, 'period_end_date, has_orders') }}
+            when state_periods.has_orders then
+                {{ rfm_lifecycle.rfm_score_from_cut_points(
+                    rfm_lifecycle.rfm_money_cents('state_periods.monetary'), 'monetary_cut_points', buckets) }}
         end as m_score
 
     from state_periods
+    -- A few rows per period end: each a small broadcast side.
+    left join recency_cut_points
+        on state_periods.period_end_date = recency_cut_points.period_end_date
+    left join frequency_cut_points
+        on state_periods.period_end_date = frequency_cut_points.period_end_date
+    left join monetary_cut_points
+        on state_periods.period_end_date = monetary_cut_points.period_end_date
 
 )
 

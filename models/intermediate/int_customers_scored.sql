@@ -16,16 +16,43 @@ customers as (
 
 ),
 
+recency_cut_points as (
+
+    -- Cut points by aggregation, joined back: no window gathers every customer in one task (issue 18).
+    -- Worst first, so the most recent, most frequent and highest spenders land in the top bucket.
+    {{ rfm_lifecycle.rfm_cut_points('customers', 'recency_days', buckets, descending=true, levels=2) }}
+
+),
+
+frequency_cut_points as (
+
+    {{ rfm_lifecycle.rfm_cut_points('customers', 'frequency', buckets, levels=2) }}
+
+),
+
+monetary_cut_points as (
+
+    -- Money in whole cents, so the histogram reaches single values.
+    {{ rfm_lifecycle.rfm_cut_points('customers', rfm_lifecycle.rfm_money_cents('monetary'), buckets, levels=4) }}
+
+),
+
 scored as (
 
     select
-        customer_id,
-        -- Worst first, so the most recent, most frequent and highest spenders land in the top bucket.
-        {{ rfm_lifecycle.rfm_tie_safe_ntile('recency_days desc', buckets) }} as r_score,
-        {{ rfm_lifecycle.rfm_tie_safe_ntile('frequency asc', buckets) }} as f_score,
-        {{ rfm_lifecycle.rfm_tie_safe_ntile('monetary asc', buckets) }} as m_score
+        customers.customer_id,
+        {{ rfm_lifecycle.rfm_score_from_cut_points(
+            'customers.recency_days', 'recency_cut_points', buckets, descending=true) }} as r_score,
+        {{ rfm_lifecycle.rfm_score_from_cut_points('customers.frequency', 'frequency_cut_points', buckets) }}
+            as f_score,
+        {{ rfm_lifecycle.rfm_score_from_cut_points(
+            rfm_lifecycle.rfm_money_cents('customers.monetary'), 'monetary_cut_points', buckets) }} as m_score
 
     from customers
+    -- One row each: the cut points are broadcast to the customers.
+    cross join recency_cut_points
+    cross join frequency_cut_points
+    cross join monetary_cut_points
 
 ),
 

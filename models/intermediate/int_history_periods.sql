@@ -71,14 +71,15 @@ final as (
     select
         cast(period_ends.period_number as {{ dbt.type_int() }}) as period_number,
         cast(period_ends.period_end_date as date) as period_end_date,
-        cast(
-            lag(period_ends.period_end_date) over (order by period_ends.period_number asc) as date
-        ) as previous_period_end_date,
+        -- A join on the period number, not lag() over all periods: no window without a partition (issue 18).
+        cast(previous_period_ends.period_end_date as date) as previous_period_end_date,
         period_ends.period_number >= 1 as is_reported,
         {{ rfm_lifecycle.rfm_sql_string(history.period_grain) }} as period_grain,
         {{ dbt.concat(fingerprint_sql) }} as settings_fingerprint
 
     from period_ends
+    left join period_ends as previous_period_ends
+        on period_ends.period_number - 1 = previous_period_ends.period_number
     cross join thresholds
 
 )

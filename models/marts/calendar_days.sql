@@ -6,17 +6,22 @@
 
 with
 
-days as (
+day_numbers as (
 
-    {{ dbt.date_spine('day', "cast('2000-01-01' as date)", "cast('2051-01-01' as date)") }}
+    -- 2000-01-01 to 2050-12-31: 18,628 days. dbt.date_spine numbers them with a window without a partition,
+    -- one task on Spark (issue 18); generate_series counts by cross joins.
+    {{ dbt.generate_series(18628) }}
 
 ),
 
 final as (
 
-    select cast(date_day as date) as date_day
+    select
+        {{ rfm_lifecycle.rfm_add_days(
+            rfm_lifecycle.rfm_date_literal('2000-01-01'),
+            'cast(day_numbers.generated_number as ' ~ dbt.type_int() ~ ') - 1') }} as date_day
 
-    from days
+    from day_numbers
 
 )
 

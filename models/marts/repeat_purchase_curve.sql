@@ -36,28 +36,47 @@ as_of as (
 
 ),
 
+rated_buckets as (
+
+    -- The small set of buckets needs no window either (issue 18): aggregates and joins, so no single-task step.
+    select
+        bucket_number,
+        customers_at_risk,
+        second_orders_in_bucket,
+        {{ rfm_lifecycle.rfm_rounded_ratio('second_orders_in_bucket', 'customers_at_risk', 6) }} as repeat_rate
+
+    from buckets_counted
+    where customers_at_risk > 0 and second_orders_in_bucket > 0
+
+),
+
+peak_rate as (
+
+    select max(repeat_rate) as peak_repeat_rate
+    from rated_buckets
+
+),
+
+peak_first_bucket as (
+
+    -- Of the buckets at the peak rate, the earliest.
+    select min(rated_buckets.bucket_number) as peak_bucket_number
+    from rated_buckets
+    inner join peak_rate
+        on rated_buckets.repeat_rate = peak_rate.peak_repeat_rate
+
+),
+
 peak as (
 
     select
-        bucket_number as peak_bucket_number,
-        customers_at_risk as peak_customers_at_risk,
-        second_orders_in_bucket as peak_second_orders
+        rated_buckets.bucket_number as peak_bucket_number,
+        rated_buckets.customers_at_risk as peak_customers_at_risk,
+        rated_buckets.second_orders_in_bucket as peak_second_orders
 
-    from (
-        select
-            bucket_number,
-            customers_at_risk,
-            second_orders_in_bucket,
-            row_number() over (
-                order by
-                    {{ rfm_lifecycle.rfm_rounded_ratio('second_orders_in_bucket', 'customers_at_risk', 6) }} desc,
-                    bucket_number asc
-            ) as rate_rank
-
-        from buckets_counted
-        where customers_at_risk > 0 and second_orders_in_bucket > 0
-    ) as ranked
-    where rate_rank = 1
+    from rated_buckets
+    inner join peak_first_bucket
+        on rated_buckets.bucket_number = peak_first_bucket.peak_bucket_number
 
 ),
 
@@ -84,64 +103,65 @@ buckets_compared as (
 
 ),
 
-buckets_flagged as (
+last_above_collapse as (
 
-    select
-        *,
-        max(is_above_collapse) over (
-            order by bucket_number desc rows between unbounded preceding and current row
-        ) as is_above_collapse_later
-
+    select max(bucket_number) as last_above_bucket_number
     from buckets_compared
+    where is_above_collapse = 1
 
 ),
 
 knee as (
 
-    select min(bucket_number) as knee_bucket_number
-    from buckets_flagged
+    -- The first bucket after the peak with no bucket above the collapse from it on.
+    select min(buckets_compared.bucket_number) as knee_bucket_number
+    from buckets_compared
+    cross join last_above_collapse
     where
-        bucket_number > peak_bucket_number
-        and is_above_collapse_later = 0
+        buckets_compared.bucket_number > buckets_compared.peak_bucket_number
+        and (
+            last_above_collapse.last_above_bucket_number is null
+            or buckets_compared.bucket_number > last_above_collapse.last_above_bucket_number
+        )
 
 ),
 
 final as (
 
     select
-        cast(buckets_flagged.bucket_number * {{ width }} as {{ dbt.type_int() }}) as bucket_start_day,
-        cast(buckets_flagged.bucket_number * {{ width }} + {{ width - 1 }} as {{ dbt.type_int() }}) as bucket_end_day,
-        cast(buckets_flagged.customers_at_risk as {{ dbt.type_int() }}) as customers_at_risk,
-        cast(buckets_flagged.second_orders_in_bucket as {{ dbt.type_int() }}) as second_orders_in_bucket,
+        cast(buckets_compared.bucket_number * {{ width }} as {{ dbt.type_int() }}) as bucket_start_day,
+        cast(buckets_compared.bucket_number * {{ width }} + {{ width - 1 }} as {{ dbt.type_int() }}) as bucket_end_day,
+        cast(buckets_compared.customers_at_risk as {{ dbt.type_int() }}) as customers_at_risk,
+        cast(buckets_compared.second_orders_in_bucket as {{ dbt.type_int() }}) as second_orders_in_bucket,
         cast(
             case
-                when buckets_flagged.first_order_customers > 0
+                when buckets_compared.first_order_customers > 0
                     then {{ rfm_lifecycle.rfm_rounded_ratio(
-                        'buckets_flagged.second_orders_so_far', 'buckets_flagged.first_order_customers', 4) }}
+                        'buckets_compared.second_orders_so_far', 'buckets_compared.first_order_customers', 4) }}
             end as decimal(18, 4)
         ) as cumulative_repeat_share,
         cast(
             case
-                when buckets_flagged.customers_at_risk > 0
+                when buckets_compared.customers_at_risk > 0
                     then {{ rfm_lifecycle.rfm_rounded_ratio(
-                        'buckets_flagged.second_orders_in_bucket', 'buckets_flagged.customers_at_risk', 4) }}
+                        'buckets_compared.second_orders_in_bucket', 'buckets_compared.customers_at_risk', 4) }}
             end as decimal(18, 4)
         ) as conditional_repeat_rate,
-        coalesce(buckets_flagged.bucket_number = knee.knee_bucket_number, false) as is_knee,
+        coalesce(buckets_compared.bucket_number = knee.knee_bucket_number, false) as is_knee,
         cast(
             case
-                when buckets_flagged.customers_at_risk > 0 and buckets_flagged.peak_second_orders > 0
+                when buckets_compared.customers_at_risk > 0 and buckets_compared.peak_second_orders > 0
                     then {{ rfm_lifecycle.rfm_rounded_ratio(
-                        'buckets_flagged.second_orders_in_bucket * buckets_flagged.peak_customers_at_risk',
-                        'buckets_flagged.customers_at_risk * buckets_flagged.peak_second_orders', 4) }}
+                        'buckets_compared.second_orders_in_bucket * buckets_compared.peak_customers_at_risk',
+                        'buckets_compared.customers_at_risk * buckets_compared.peak_second_orders', 4) }}
             end as decimal(18, 4)
         ) as share_of_peak_rate,
-        coalesce(buckets_flagged.bucket_number = buckets_flagged.peak_bucket_number, false) as is_peak,
-        cast(buckets_flagged.first_order_customers as {{ dbt.type_int() }}) as first_order_customers,
-        cast(buckets_flagged.second_orders_so_far as {{ dbt.type_int() }}) as second_orders_so_far,
+        coalesce(buckets_compared.bucket_number = buckets_compared.peak_bucket_number, false) as is_peak,
+        cast(buckets_compared.first_order_customers as {{ dbt.type_int() }}) as first_order_customers,
+        cast(buckets_compared.second_orders_so_far as {{ dbt.type_int() }}) as second_orders_so_far,
         as_of.as_of_date
 
-    from buckets_flagged
+    from buckets_compared
     cross join knee
     cross join as_of
 

@@ -99,8 +99,9 @@ def postgres_marts(postgres_build: Path) -> dict[str, Table]:
 
 
 @pytest.fixture(scope="module")
-def spark_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
-    """Loader and the full `dbt build --target spark` (data and unit tests included), in a child process."""
+def spark_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Table], str]:
+    """Loader and the full `dbt build --target spark` (data and unit tests included), in a child process:
+    the marts and the build's log (dbt's output and Spark's own warnings)."""
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.fail("Spark needs Java 17 (make test installs Debian's openjdk-17-jre-headless when missing)")
     tmp_path = tmp_path_factory.mktemp("spark")
@@ -127,7 +128,21 @@ def spark_marts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Table]:
     ran = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     assert any(result["unique_id"].startswith("unit_test.") for result in ran), "no unit test ran on Spark"
     marts = pickle.loads(marts_file.read_bytes())
-    return {mart: normalized(columns, rows) for mart, (columns, rows) in marts.items()}
+    return {mart: normalized(columns, rows) for mart, (columns, rows) in marts.items()}, log_file.read_text()
+
+
+@pytest.fixture(scope="module")
+def spark_marts(spark_build) -> dict[str, Table]:
+    return spark_build[0]
+
+
+def test_no_spark_step_gathers_all_rows_in_one_partition(spark_build) -> None:
+    """Issue 18: no window without a partition, so Spark never moves every row into a single task. Spark warns
+    once per such window it runs; the same build (models, data and unit tests) is read, no build of its own."""
+    _, log = spark_build
+    assert "Using an existing Spark session" in log or "Running with dbt" in log, "the log holds nothing of the build"
+    single = [line for line in log.splitlines() if "No Partition Defined for Window" in line]
+    assert not single, f"{len(single)} single-partition windows on Spark, the first: {single[0]}"
 
 
 def test_every_mart_is_compared() -> None:

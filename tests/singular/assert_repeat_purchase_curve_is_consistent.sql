@@ -2,14 +2,47 @@
 -- that never falls, second orders that add up, and a knee only after the peak.
 with
 
+repeat_curve as (
+
+    select * from {{ ref('repeat_purchase_curve') }}
+
+),
+
+peak as (
+
+    select max(case when is_peak then bucket_start_day end) as peak_start_day
+    from repeat_curve
+
+),
+
+previous_buckets as (
+
+    -- Joins, not windows over the whole curve: a build on Spark moves no step into a single partition (issue 18).
+    select
+        later.bucket_start_day,
+        max(earlier.bucket_start_day) as previous_bucket_start_day
+
+    from repeat_curve as later
+    inner join repeat_curve as earlier
+        on later.bucket_start_day > earlier.bucket_start_day
+    group by later.bucket_start_day
+
+),
+
 curve as (
 
     select
-        *,
-        lag(customers_at_risk) over (order by bucket_start_day asc) as previous_customers_at_risk,
-        lag(second_orders_so_far) over (order by bucket_start_day asc) as previous_second_orders_so_far,
-        max(case when is_peak then bucket_start_day end) over () as peak_start_day
-    from {{ ref('repeat_purchase_curve') }}
+        repeat_curve.*,
+        previous.customers_at_risk as previous_customers_at_risk,
+        previous.second_orders_so_far as previous_second_orders_so_far,
+        peak.peak_start_day
+
+    from repeat_curve
+    cross join peak
+    left join previous_buckets
+        on repeat_curve.bucket_start_day = previous_buckets.bucket_start_day
+    left join repeat_curve as previous
+        on previous_buckets.previous_bucket_start_day = previous.bucket_start_day
 
 )
 
