@@ -158,6 +158,8 @@
         days since a last order any curve can reach (the longest possible gap,
         from min_order_date to the later of max_order_date and as_of_date,
         plus the horizon), so the day grid is generated without reading data.
+        The rhythm prior is returned in hundredths of an order, so the SQL that
+        shrinks a customer's rhythm stays in whole numbers.
     -#}
     {%- set horizon = rfm_lifecycle.rfm_int_var('return_horizon_days', 1, 3650) -%}
     {%- set input = rfm_lifecycle.rfm_input_settings() -%}
@@ -169,6 +171,9 @@
         'return_horizon_days': horizon,
         'return_curve_max_orders': rfm_lifecycle.rfm_int_var('return_curve_max_orders', 1, 100),
         'order_value_prior_orders': rfm_lifecycle.rfm_int_var('order_value_prior_orders', 0, 1000),
+        'order_rhythm_prior_hundredths': (
+            rfm_lifecycle.rfm_decimal_var('order_rhythm_prior_orders', 0, 1000, 2) | float * 100) | round | int,
+        'order_rhythm_min_customers': rfm_lifecycle.rfm_int_var('order_rhythm_min_customers', 1, 100000000),
         'max_curve_days': [(last - first).days, 0] | max + horizon,
     }) }}
 {% endmacro %}

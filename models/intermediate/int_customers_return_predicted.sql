@@ -4,8 +4,9 @@
 {#-
     One row per customer known on the as-of date: the return columns of
     customer_segments, read from return_curves on the row of the customer's
-    order-count group and days since the last order (recency_days). Customers
-    without an order (prospects) get none. Expected revenue is the expected
+    order-count group and days since the last order (recency_days), the
+    expected orders scaled by the customer's rhythm (int_customers_order_rhythm).
+    Customers without an order (prospects) get none. Expected revenue is the expected
     orders times a shrunk order value: the customer's net revenue per order,
     with the shop-wide net revenue per order counted as order_value_prior_orders
     extra orders,
@@ -32,6 +33,12 @@ customers as (
 curves as (
 
     select * from {{ ref('return_curves') }}
+
+),
+
+rhythms as (
+
+    select * from {{ ref('int_customers_order_rhythm') }}
 
 ),
 
@@ -79,10 +86,12 @@ final as (
         case when customers_valued.lifetime_orders > 0 then customers_valued.return_curve_group end
             as return_curve_group,
         curves.return_probability,
-        curves.expected_orders_in_horizon,
+        rhythms.order_rhythm,
+        rhythms.order_rhythm_factor,
+        rhythms.expected_orders_in_horizon,
         cast(
             {{ rfm_lifecycle.rfm_money_ratio(
-                rfm_lifecycle.rfm_wide_integer('curves.expected_orders_in_horizon * 1000000')
+                rfm_lifecycle.rfm_wide_integer('rhythms.expected_orders_in_horizon * 1000000')
                 ~ ' * ' ~ rfm_lifecycle.rfm_money_cents('customers_valued.shrunk_order_value'),
                 '1000000') }}
             as decimal(38, 2)
@@ -95,6 +104,8 @@ final as (
         on
             customers_valued.return_curve_group = curves.order_count_group
             and customers_valued.recency_days = curves.days_since_last_order
+    left join rhythms
+        on customers_valued.customer_id = rhythms.customer_id
 
 )
 

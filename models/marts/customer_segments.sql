@@ -59,6 +59,8 @@ final as (
         cast(return_predictions.return_curve_group as {{ dbt.type_int() }}) as return_curve_group,
         cast(return_predictions.return_probability as decimal(18, 6)) as return_probability,
         cast(return_predictions.expected_orders_in_horizon as decimal(18, 6)) as expected_orders_in_horizon,
+        cast(return_predictions.order_rhythm as decimal(18, 9)) as order_rhythm,
+        cast(return_predictions.order_rhythm_factor as decimal(18, 6)) as order_rhythm_factor,
         cast(return_predictions.shrunk_order_value as decimal(38, 2)) as shrunk_order_value,
         cast(return_predictions.expected_revenue_in_horizon as decimal(38, 2)) as expected_revenue_in_horizon,
         return_predictions.expected_next_order_date,

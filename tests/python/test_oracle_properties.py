@@ -20,6 +20,7 @@ import os
 import time
 from collections import Counter
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -199,7 +200,9 @@ def compare_returns(h: DbtHarness, sc: Scenario, expected, context: str) -> None
     """The return columns of customer_segments against the return oracle (docs/return_probability.md)."""
     want, undecidable = returns(expected, horizon=sc.vars.get("return_horizon_days", 90),
                                 max_orders=sc.vars.get("return_curve_max_orders", 5),
-                                prior_orders=sc.vars.get("order_value_prior_orders", 3))
+                                prior_orders=sc.vars.get("order_value_prior_orders", 3),
+                                rhythm_prior=Fraction(str(sc.vars.get("order_rhythm_prior_orders", "0.5"))),
+                                rhythm_min_customers=sc.vars.get("order_rhythm_min_customers", 30))
     got = {r["customer_id"]: r for r in h.table(
         "select customer_id, " + ", ".join(RETURN_COLUMNS) + " from customer_segments")}
     problems = [f"{customer_id}.{column}: dbt {got[customer_id][column]!r}, oracle {value!r}"
@@ -293,6 +296,7 @@ RETURN_EDGES = _scenario(
      SourceRow("O7", "C4", "2024-05-01", "50.00")],
     customers=["C1", "P1"],
     return_horizon_days=400, return_curve_max_orders=2, order_value_prior_orders=0,
+    order_rhythm_prior_orders="0.25", order_rhythm_min_customers=1,
 )
 # The counts behind the expected orders: a 10-day horizon, so some returns have a whole horizon observed and
 # some are cut by the as-of date; a return with a second order on its day and one more within its horizon.
@@ -314,7 +318,7 @@ RETURN_COUNTS = _scenario(
      SourceRow("O13", "C5", "2024-05-01", "50.00"),
      SourceRow("O14", "C5", "2024-05-25", "50.00"),
      SourceRow("O15", "C6", "2024-06-29", "60.00")],
-    return_horizon_days=10, return_curve_max_orders=2,
+    return_horizon_days=10, return_curve_max_orders=2, order_rhythm_prior_orders=1, order_rhythm_min_customers=2,
 )
 # The learned diagonal (inactivity_mode probability, a 10-day horizon, groups 1, 2 and 3+, below 0.5): group 2
 # only has gaps that returned (5 and 8 days, nobody has exactly two orders), so its curve ends before its

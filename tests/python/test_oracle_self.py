@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 
+from oracle.return_oracle import rhythms
 from oracle.rfm_oracle import Settings, SourceRow, compute, discrete_percentile, ntile_tie_safe
 
 AS_OF = dt.date(2024, 6, 30)
@@ -116,3 +118,27 @@ def test_probability_mode_learns_the_day_the_chance_drops_below_the_var():
     assert c["C"].lifecycle_segment == "one_time"
     floor = compute(rows, s.with_(inactive_below_return_probability="0.4")).learned[1]
     assert (floor.value, floor.set_by) == (1, "probability")
+
+
+def test_rhythm_factor_spreads_a_group_and_keeps_its_total():
+    """The numbers of int_customers_order_rhythm's unit test, worked by hand (k = 1, groups 1, 2 and 3+, at
+    least 2 customers). Group 2: a (T 20), b (T 90), z (both orders on the as-of date, T 0); X = 3, D = 110,
+    rhythm (1 + 1) / (T + 110 / 3) = 6 / (3 T + 110). With curve expectations 0.5, 0.5, 0.8 the factor is the
+    rhythm x 1.8 / (0.5 x 6/170 + 0.5 x 6/380 + 0.8 x 6/110) on the rhythms rounded to 9 decimals."""
+    rows = [SourceRow("A1", "a", day(20), "10.00"), SourceRow("A2", "a", day(5), "10.00"),
+            SourceRow("B1", "b", day(90), "10.00"), SourceRow("B2", "b", day(5), "10.00"),
+            SourceRow("Z1", "z", day(0), "10.00"), SourceRow("Z2", "z", day(0), "10.00"),
+            SourceRow("O1", "o1", day(10), "10.00")]
+    rows += [SourceRow(f"C{i}", "c", day(d), "10.00") for i, d in enumerate([300, 200, 100, 7])]
+    result = compute(rows, S)
+    curve = {"a": Decimal("0.5"), "b": Decimal("0.5"), "z": Decimal("0.8"), "o1": Decimal("0.2"),
+             "c": Decimal("0.3")}
+    got = rhythms(result, curve, max_orders=3, rhythm_prior=Fraction(1), min_customers=2)
+    assert got == {"a": (Decimal("0.035294118"), Decimal("0.918345")),
+                   "b": (Decimal("0.015789474"), Decimal("0.410839")),
+                   "z": (Decimal("0.054545455"), Decimal("1.419260")),
+                   "o1": (None, Decimal(1)), "c": (None, Decimal(1))}
+    # Without shrinking a rhythm needs days: z has none and keeps the curve; a and b (1/20, 1/90 a day) are unshrunk.
+    alone = rhythms(result, curve, max_orders=3, rhythm_prior=Fraction(0), min_customers=1)
+    assert alone["z"] == (None, Decimal(1)) and alone["a"][0] == Decimal("0.05")
+    assert alone["b"][0] == Decimal("0.011111111")  # 1 / 90

@@ -45,24 +45,45 @@ def test_probabilities_recompute_from_return_curves(demo_database: Path) -> None
                                       "group by 1"))
     customers = query(demo_database, "select customer_id, lifetime_orders, recency_days, return_curve_group, "
                                      "return_probability, expected_orders_in_horizon, shrunk_order_value, "
-                                     "expected_revenue_in_horizon, expected_next_order_date, as_of_date "
-                                     "from customer_segments where lifetime_orders > 0")
+                                     "expected_revenue_in_horizon, expected_next_order_date, as_of_date, "
+                                     "order_rhythm_factor from customer_segments where lifetime_orders > 0")
     assert customers
     halved = 0
-    for (customer_id, orders, days, group, probability, expected, shrunk, revenue, next_date, as_of) in customers:
+    for (customer_id, orders, days, group, probability, expected, shrunk, revenue, next_date, as_of,
+         factor) in customers:
         assert group == min(orders, MAX_ORDERS), customer_id
         now, mean = curve[(group, days)]
         later, _ = curve[(group, days + HORIZON)]
         now_m, later_m = int(now * 1_000_000), int(later * 1_000_000)
         want = half_up(Fraction(now_m - later_m, now_m), 6)
         assert probability == want, (customer_id, probability, want)
-        assert expected == half_up(Fraction(want) * Fraction(mean), 6), customer_id
+        curve_expected = half_up(Fraction(want) * Fraction(mean), 6)
+        assert expected == half_up(Fraction(curve_expected) * Fraction(factor), 6), customer_id
         assert revenue == half_up(Fraction(expected) * Fraction(shrunk), 2), customer_id
         halving = next((day for day in range(days + 1, reach[group] + 1)
                         if 2 * int(curve[(group, day)][0] * 1_000_000) <= now_m), None)
         assert next_date == (as_of + dt.timedelta(days=halving - days) if halving is not None else None), customer_id
         halved += halving is not None
     assert 0 < halved < len(customers), "some customers have an expected next order date, some have none"
+
+
+def test_the_rhythm_moves_expected_orders_within_a_group_and_keeps_its_total(demo_database: Path) -> None:
+    """One-order customers keep their curve's value; a repeat group's expected orders add up to its curve rows'
+    (one rounding per customer), while its customers' factors spread with their rhythm."""
+    rows = query(demo_database, "select s.return_curve_group, s.order_rhythm, s.order_rhythm_factor, "
+                                "s.expected_orders_in_horizon, r.curve_expected_orders from customer_segments as s "
+                                "inner join int_customers_order_rhythm as r on s.customer_id = r.customer_id")
+    groups: dict[int, list] = {}
+    for group, rhythm, factor, expected, curve_expected in rows:
+        groups.setdefault(group, []).append((rhythm, factor, expected, curve_expected))
+    assert all(rhythm is None and factor == 1 and expected == curve for rhythm, factor, expected, curve in groups[1])
+    for group in range(2, MAX_ORDERS + 1):
+        members = groups[group]
+        assert all(rhythm is not None for rhythm, *_ in members), group
+        assert abs(sum(e for _, _, e, _ in members) - sum(c for *_, c in members)) <= Decimal("0.000001") * len(
+            members), group
+        factors = sorted(factor for _, factor, *_ in members)
+        assert factors[0] < Decimal("0.8") and factors[-1] > Decimal("1.2"), (group, factors[0], factors[-1])
 
 
 def test_mean_orders_per_return_recomputes_from_its_counts(demo_database: Path) -> None:

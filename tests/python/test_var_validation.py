@@ -98,6 +98,7 @@ AREA_NODES = {
     "cohort_grain": ["int_customers_acquired"],
     **{name: ["int_return_gaps_counted", "int_customers_return_predicted"] for name in
        ("return_horizon_days", "return_curve_max_orders", "order_value_prior_orders")},
+    **{name: ["int_customers_order_rhythm"] for name in ("order_rhythm_prior_orders", "order_rhythm_min_customers")},
     "calibration_shift_days": ["threshold_sensitivity"],
     "rfm_segment_scheme": ["int_segment_rules_validated"],
     "export_due_within_days": ["export_contacts"],
@@ -114,6 +115,9 @@ CASES += [
     ("return_horizon_days", 0, "return_horizon_days"),
     ("return_curve_max_orders", "5; drop table x", "return_curve_max_orders"),
     ("order_value_prior_orders", -1, "order_value_prior_orders"),
+    ("order_rhythm_prior_orders", "0.5 + 1", "order_rhythm_prior_orders"),
+    ("order_rhythm_prior_orders", "0.125", "order_rhythm_prior_orders"),
+    ("order_rhythm_min_customers", 0, "order_rhythm_min_customers"),
     ("calibration_shift_days", ["7", "x"], "calibration_shift_days"),
     ("rfm_segment_scheme", "classic_rf' --", "rfm_segment_scheme"),
     ("export_due_within_days", "7 or 1=1", "export_due_within_days"),

@@ -8,7 +8,16 @@ survival is an exact product of fractions here (the SQL sums logarithms),
 rounded half up to millionths; everything after that follows the docs on the
 rounded survival. A survival exactly halfway between two millionths may round
 either way in SQL, so a customer whose numbers read such a value is reported
-as undecidable instead of compared.
+as undecidable instead of compared (with the whole group once the rhythm
+factor mixes the group's expected orders).
+
+The rhythm ("Expected orders" in the docs): per order-count group, x repeat
+orders and T days since the first order per customer, X and D their sums;
+the rhythm (x + k) / (T + k D / X) rounded half up to 9 decimals; the factor
+the rounded rhythm times the sum of the curve's expected orders over the sum
+of expected orders times rounded rhythm, over the group's customers with a
+rhythm, half up to 6 decimals; 1 without a rhythm (group 1, a group with
+fewer than the minimum customers, no days to measure).
 """
 from __future__ import annotations
 
@@ -20,8 +29,8 @@ from fractions import Fraction
 
 from .rfm_oracle import OracleResult
 
-COLUMNS = ("return_curve_group", "return_probability", "expected_orders_in_horizon", "shrunk_order_value",
-           "expected_revenue_in_horizon", "expected_next_order_date")
+COLUMNS = ("return_curve_group", "return_probability", "expected_orders_in_horizon", "order_rhythm",
+           "order_rhythm_factor", "shrunk_order_value", "expected_revenue_in_horizon", "expected_next_order_date")
 
 
 @dataclass
@@ -113,15 +122,43 @@ def probability_on(curve: Curve, day: int, horizon: int) -> Decimal | None:
     return _half_up(Fraction(now - later, now), 6)
 
 
-def returns(result: OracleResult, horizon: int = 90, max_orders: int = 5,
-            prior_orders: int = 3) -> tuple[dict[str, dict], set[str]]:
+def rhythms(result: OracleResult, curve_expected: dict[str, Decimal | None], max_orders: int,
+            rhythm_prior: Fraction, min_customers: int) -> dict[str, tuple[Decimal | None, Decimal]]:
+    """Per buyer (order_rhythm, order_rhythm_factor), from their curve's expected orders."""
+    members: dict[int, list] = defaultdict(list)
+    for customer_id, customer in result.customers.items():
+        if customer.lifetime_orders > 0:
+            members[min(customer.lifetime_orders, max_orders)].append((customer_id, customer))
+    out = {}
+    for group, customers in members.items():
+        repeat_total = sum(c.lifetime_orders - 1 for _, c in customers)
+        days_total = sum((result.as_of_date - c.order_dates[0]).days for _, c in customers)
+        rhythm = {}
+        for customer_id, c in customers:
+            repeat, days = c.lifetime_orders - 1, (result.as_of_date - c.order_dates[0]).days
+            pseudo_days = rhythm_prior * days_total / repeat_total if repeat_total else None
+            usable = len(customers) >= min_customers and repeat_total > 0 and days + pseudo_days > 0
+            rhythm[customer_id] = _half_up((repeat + rhythm_prior) / (days + pseudo_days), 9) if usable else None
+        rated = [cid for cid, _ in customers if rhythm[cid] is not None and curve_expected[cid] is not None]
+        plain = sum(Fraction(curve_expected[cid]) for cid in rated)
+        weighted = sum(Fraction(curve_expected[cid]) * Fraction(rhythm[cid]) for cid in rated)
+        for customer_id, _ in customers:
+            factor = (_half_up(Fraction(rhythm[customer_id]) * plain / weighted, 6)
+                      if rhythm[customer_id] is not None and weighted > 0 else Decimal("1.000000"))
+            out[customer_id] = (rhythm[customer_id], factor)
+    return out
+
+
+def returns(result: OracleResult, horizon: int = 90, max_orders: int = 5, prior_orders: int = 3,
+            rhythm_prior: Fraction = Fraction(1, 2), rhythm_min_customers: int = 30
+            ) -> tuple[dict[str, dict], set[str]]:
     """Per customer the return columns, and the customers whose values sit on a rounding tie."""
     group_curves = curves(result, horizon, max_orders)
     buyers = [c for c in result.customers.values() if c.lifetime_orders > 0]
     orders = sum(c.lifetime_orders for c in buyers)
     # The shop mean is the exact fraction, never rounded on its own (DECISIONLOG 0.4.0: one rounding).
     shop_mean = Fraction(sum(c.lifetime_revenue for c in buyers)) / orders if orders else Fraction(0)
-    out, undecidable = {}, set()
+    out, undecidable, curve_expected = {}, set(), {}
     for customer_id, customer in result.customers.items():
         if customer.lifetime_orders == 0:
             out[customer_id] = dict.fromkeys(COLUMNS)
@@ -139,6 +176,7 @@ def returns(result: OracleResult, horizon: int = 90, max_orders: int = 5,
                             / (customer.lifetime_orders + prior_orders)), Decimal("0.00"))
         halving = next((later_day for later_day in range(day + 1, len(curve.survival))
                         if 2 * curve.survival[later_day] <= now), None) if now else None
+        curve_expected[customer_id] = expected
         out[customer_id] = {
             "return_curve_group": group,
             "return_probability": probability,
@@ -149,4 +187,15 @@ def returns(result: OracleResult, horizon: int = 90, max_orders: int = 5,
             "expected_next_order_date": (result.as_of_date + dt.timedelta(days=halving - day)
                                          if halving is not None else None),
         }
+    rhythm = rhythms(result, curve_expected, max_orders, rhythm_prior, rhythm_min_customers)
+    tied_groups = {out[cid]["return_curve_group"] for cid in undecidable if rhythm[cid][0] is not None}
+    for customer_id, (order_rhythm, factor) in rhythm.items():
+        row = out[customer_id]
+        if row["return_curve_group"] in tied_groups:
+            undecidable.add(customer_id)
+        expected = (_half_up(Fraction(row["expected_orders_in_horizon"]) * Fraction(factor), 6)
+                    if row["expected_orders_in_horizon"] is not None else None)
+        row.update(order_rhythm=order_rhythm, order_rhythm_factor=factor, expected_orders_in_horizon=expected,
+                   expected_revenue_in_horizon=(_half_up(Fraction(expected) * Fraction(row["shrunk_order_value"]), 2)
+                                                if expected is not None else None))
     return out, undecidable

@@ -86,6 +86,9 @@ def settings_and_vars(draw) -> tuple[Settings, dict]:
     dbt_vars = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
     dbt_vars["max_order_date"] = MAX_ORDER_DATE.isoformat()
     dbt_vars["cohort_grain"] = draw(st.sampled_from(["month", "month", "week", "quarter"]))
+    # The rhythm of expected orders (return oracle); small minimums so the few customers of a scenario use it.
+    dbt_vars["order_rhythm_prior_orders"] = draw(st.sampled_from(["0", "0.5", "1", "2.75"]))
+    dbt_vars["order_rhythm_min_customers"] = draw(st.sampled_from([1, 2, 3, 30]))
     return settings, dbt_vars
 
 
