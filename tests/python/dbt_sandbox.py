@@ -14,7 +14,8 @@ import dbt_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
-PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "macros", "models", "seeds", "tests", "analyses", "plugins"]
+# A sandbox copies exactly what dbt parses, the parts the in-process parse key watches.
+PROJECT_PARTS = dbt_in_process.PROJECT_PARTS
 
 
 class Sandbox:
