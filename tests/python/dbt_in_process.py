@@ -39,7 +39,7 @@ PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "macros", "models", "seeds",
 RUN_ONLY_ENVIRONMENT = {"DBT_TARGET_PATH", "DBT_LOG_PATH", "RFM_DUCKDB_TEMP_DIRECTORY", "RFM_DUCKDB_PATH",
                         "DBT_SEND_ANONYMOUS_USAGE_STATS", "DBT_EXCLUDE_RESOURCE_TYPES"}
 # Commands that read no manifest.
-WITHOUT_MANIFEST = {"parse", "debug", "deps", "clean", "init", "--version", "source"}
+WITHOUT_MANIFEST = {"parse", "debug", "deps", "clean", "init", "--version"}
 
 # RFM_TESTS_DBT_SUBPROCESS=1 runs every command in a child process again (to compare, or to debug).
 ENABLED = os.environ.get("RFM_TESTS_DBT_SUBPROCESS") != "1"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import dbt_in_process
 from project_support import DBT, DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR, query
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
@@ -71,10 +72,11 @@ def without_unit_test_exclusion(environment: dict) -> dict:
 
 def dbt_command(args: list[str], tmp_path: Path, variables: dict, extra_env: dict | None = None,
                 unit_tests: bool = False) -> None:
-    command = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-               "--vars", json.dumps(variables)]
+    """`dbt <args>` on the project, its target and logs under tmp_path, in this process
+    (tests/python/dbt_in_process.py): the builds of one target share a parse."""
     environment = {
         **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_TARGET_PATH": str(tmp_path / "target"),
         "DBT_LOG_PATH": str(tmp_path / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
@@ -82,8 +84,11 @@ def dbt_command(args: list[str], tmp_path: Path, variables: dict, extra_env: dic
     }
     if unit_tests:
         environment = without_unit_test_exclusion(environment)
-    result = subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True,
-                            timeout=1800)
+    if dbt_in_process.ENABLED:
+        result = dbt_in_process.run(args, PROJECT_DIR, environment, variables)
+    else:
+        result = subprocess.run([DBT, *args, "--project-dir", str(PROJECT_DIR), "--vars", json.dumps(variables)],
+                                cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import dbt_in_process
+
 PROJECT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).parent / "dbt"
 GENERATOR = PROJECT / "scripts" / "generate_orders.py"
@@ -51,13 +53,14 @@ class Project:
         }
 
     def dbt(self, *args: str, expect_failure: bool = False, **vars_: object) -> str:
-        command = [
-            str(DBT), *args,
-            "--vars", json.dumps({**self.vars, **vars_}),
-            "--target-path", str(self.workdir / "target"),
-            "--log-path", str(self.workdir / "logs"),
-        ]
-        proc = subprocess.run(command, cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=900)
+        """`dbt <args>` in this process (tests/python/dbt_in_process.py): one parse serves every
+        command of the file, whatever its vars."""
+        arguments = [*args, "--target-path", str(self.workdir / "target"), "--log-path", str(self.workdir / "logs")]
+        if dbt_in_process.ENABLED:
+            proc = dbt_in_process.run(arguments, PROJECT, self.env, {**self.vars, **vars_})
+        else:
+            proc = subprocess.run([str(DBT), *arguments, "--vars", json.dumps({**self.vars, **vars_})], cwd=PROJECT,
+                                  env=self.env, capture_output=True, text=True, timeout=900)
         output = proc.stdout + proc.stderr
         if expect_failure:
             assert proc.returncode != 0, output

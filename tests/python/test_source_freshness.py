@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import dbt_in_process
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_ORDERS = PROJECT_ROOT / "data" / "demo" / "orders.csv"
 HOUR = 3600
@@ -28,21 +30,16 @@ class Run:
 
 
 def freshness(tmp_path: Path, variables: dict | None = None) -> Run:
-    """Run dbt source freshness in-process, on a database and target folder of this test only."""
-    from dbt.cli.main import dbtRunner
-
-    arguments = ["source", "freshness", "--target-path", str(tmp_path / "target"),
-                 "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
-    if variables:
-        arguments += ["--vars", json.dumps(variables)]
-    output: list[str] = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RFM_DUCKDB_PATH", str(tmp_path / "freshness.duckdb"))
-        patch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-        patch.chdir(PROJECT_ROOT)
-        runner = dbtRunner(callbacks=[lambda event: output.append(event.info.msg)])
-        outcome = runner.invoke(arguments)
-    text = "\n".join(output) + ("\n" + str(outcome.exception) if outcome.exception else "")
+    """Run dbt source freshness in this process (tests/python/dbt_in_process.py: one parse per set of
+    freshness thresholds), on a database and target folder of this test only."""
+    environment = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "RFM_DUCKDB_PATH": str(tmp_path / "freshness.duckdb"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    outcome = dbt_in_process.run(["source", "freshness", "--target-path", str(tmp_path / "target")],
+                                 PROJECT_ROOT, environment, variables)
     sources = tmp_path / "target" / "sources.json"
     result = None
     if sources.exists():
@@ -51,7 +48,7 @@ def freshness(tmp_path: Path, variables: dict | None = None) -> Run:
              if str(item.get("unique_id", "")).endswith(".orders")),
             None,
         )
-    return Run(outcome.success, text, result)
+    return Run(outcome.returncode == 0, outcome.stdout + outcome.stderr, result)
 
 
 def orders_file(tmp_path: Path, age_seconds: float) -> Path:
