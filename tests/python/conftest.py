@@ -13,6 +13,10 @@ from pathlib import Path
 # starts (in process or in a child process, which inherits this) builds and tests the data
 # only (`dbt test --select test_type:unit` alone takes about 13 s on the demo, start-up included).
 os.environ.setdefault("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
+# No dbt.log file: dbt turns every event into a log line on top of the console's, which costs
+# about a fifth of a small build's time here. What a test reads is the console output (kept in
+# assertion messages); a test that reads the file log asks for it (test_reruns.py).
+os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
 
 from project_support import demo_database  # noqa: E402,F401  (session fixture)
 

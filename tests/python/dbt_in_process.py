@@ -37,7 +37,7 @@ PARSE_TIME_VARS = (
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "macros", "models", "seeds", "tests", "analyses", "plugins")
 # Read per command (where files go), never stored in the manifest.
 RUN_ONLY_ENVIRONMENT = {"DBT_TARGET_PATH", "DBT_LOG_PATH", "RFM_DUCKDB_TEMP_DIRECTORY", "RFM_DUCKDB_PATH",
-                        "DBT_SEND_ANONYMOUS_USAGE_STATS", "DBT_EXCLUDE_RESOURCE_TYPES"}
+                        "DBT_SEND_ANONYMOUS_USAGE_STATS", "DBT_EXCLUDE_RESOURCE_TYPES", "DBT_LOG_LEVEL_FILE"}
 # Commands that read no manifest.
 WITHOUT_MANIFEST = {"parse", "debug", "deps", "clean", "init", "--version"}
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import dbt_in_process
 from dbt_harness import PROJECT_DIR, DbtHarness
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
@@ -103,28 +104,48 @@ def test_row_order_of_the_input_changes_nothing(reference, data):
     assert dump_marts(h.db_path) == first
 
 
+def _dbt_environment(work: Path, threads: int = 4) -> dict[str, str]:
+    return dict(os.environ, DBT_PROFILES_DIR=str(PROJECT_DIR), RFM_DUCKDB_PATH=str(work / "rfm.duckdb"),
+                RFM_DUCKDB_TEMP_DIRECTORY=str(work / "duckdb_tmp"), DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+                RFM_DBT_THREADS=str(threads))
+
+
+def _build_arguments(work: Path) -> list[str]:
+    return ["build", "--exclude-resource-type", "unit_test", "--target-path", str(work / "target"),
+            "--log-path", str(work / "logs")]
+
+
+def _dbt_build(work: Path, dbt_vars: dict) -> int:
+    """A whole build, in this process unless RFM_TESTS_DBT_SUBPROCESS=1 (tests/python/dbt_in_process.py)."""
+    if not dbt_in_process.ENABLED:
+        return _dbt_subprocess(work, dbt_vars).wait(timeout=600)
+    result = dbt_in_process.run(_build_arguments(work), PROJECT_DIR, _dbt_environment(work), dbt_vars)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    return result.returncode
+
+
 def _dbt_subprocess(work: Path, dbt_vars: dict, threads: int = 4) -> subprocess.Popen:
-    env = dict(os.environ, DBT_PROFILES_DIR=str(PROJECT_DIR), RFM_DUCKDB_PATH=str(work / "rfm.duckdb"),
-               RFM_DUCKDB_TEMP_DIRECTORY=str(work / "duckdb_tmp"), DBT_SEND_ANONYMOUS_USAGE_STATS="False",
-               RFM_DBT_THREADS=str(threads))
+    """A build in a child process of its own session, so the test can kill it half-way."""
     dbt = Path(sys.executable).with_name("dbt")
+    # The test watches its log file for the moment to kill it.
+    environment = {**_dbt_environment(work, threads), "DBT_LOG_LEVEL_FILE": "debug"}
     return subprocess.Popen(
-        [str(dbt), "build", "--exclude-resource-type", "unit_test", "--project-dir", str(PROJECT_DIR),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--vars", json.dumps(dbt_vars)],
-        cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [str(dbt), *_build_arguments(work), "--project-dir", str(PROJECT_DIR), "--vars", json.dumps(dbt_vars)],
+        cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
 
 
 def test_interrupted_build_then_rerun_ends_with_correct_complete_marts(reference, data, tmp_path):
     _, expected = reference
     work = tmp_path / "interrupted"
     work.mkdir()
-    # One input path for every run, so the vars stay the same and dbt's partial parsing saves time.
+    # One input path for every run: the builds differ only in the files' content.
     orders, customers = work / "orders.csv", work / "customers.csv"
     # yesterday's marts, from other data
     old_orders, old_customers = generate(data["folder"] / "old", orders=1500, seed=3)
     orders.write_bytes(old_orders.read_bytes())
     customers.write_bytes(old_customers.read_bytes())
-    assert _dbt_subprocess(work, vars_for(orders, customers)).wait(timeout=600) == 0
+    assert _dbt_build(work, vars_for(orders, customers)) == 0
     before = dump_marts(work / "rfm.duckdb")
     assert before != expected
 
@@ -132,10 +153,13 @@ def test_interrupted_build_then_rerun_ends_with_correct_complete_marts(reference
     orders.write_bytes(data["orders"].read_bytes())
     customers.write_bytes(data["customers"].read_bytes())
     log = work / "logs" / "dbt.log"
-    log_start = log.stat().st_size
+    log_start = log.stat().st_size if log.exists() else 0
     proc = _dbt_subprocess(work, vars_for(orders, customers), threads=1)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
+        if not log.exists():  # the child has not started logging yet
+            time.sleep(0.05)
+            continue
         with log.open(errors="replace") as f:
             f.seek(log_start)
             if "OK created sql table model main.int_orders_classified" in f.read():
@@ -150,5 +174,5 @@ def test_interrupted_build_then_rerun_ends_with_correct_complete_marts(reference
     assert half["customer_segments"] == before["customer_segments"]
     assert half != expected
 
-    assert _dbt_subprocess(work, vars_for(orders, customers)).wait(timeout=600) == 0
+    assert _dbt_build(work, vars_for(orders, customers)) == 0
     assert dump_marts(work / "rfm.duckdb") == expected
