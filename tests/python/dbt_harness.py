@@ -114,14 +114,14 @@ class DbtHarness:
         return DbtResult(bool(result.success), messages, seconds)
 
     def parse(self) -> None:
-        from dbt.cli.main import dbtRunner
+        """The project's manifest, shared with every harness and in-process command of this worker
+        that has the same parse key (tests/python/dbt_in_process.py)."""
+        import dbt_in_process
 
         with self._environment():
-            result = dbtRunner().invoke(["parse", "--project-dir", str(PROJECT_DIR), "--target-path",
-                                         str(self.target_dir), "--log-path", str(self.work_dir / "logs"),
-                                         "--vars", json.dumps(self.base_vars, default=str), "--quiet"])
-        assert result.success, result.exception
-        self._manifest = result.result
+            manifest, failed = dbt_in_process.manifest_here(["parse"], PROJECT_DIR, self.base_vars)
+        assert failed is None, failed[1][-3000:]
+        self._manifest = manifest
 
     def seed(self) -> None:
         if self._manifest is None:

@@ -37,7 +37,8 @@ PARSE_TIME_VARS = (
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "macros", "models", "seeds", "tests", "analyses", "plugins")
 # Read per command (where files go), never stored in the manifest.
 RUN_ONLY_ENVIRONMENT = {"DBT_TARGET_PATH", "DBT_LOG_PATH", "RFM_DUCKDB_TEMP_DIRECTORY", "RFM_DUCKDB_PATH",
-                        "DBT_SEND_ANONYMOUS_USAGE_STATS", "DBT_EXCLUDE_RESOURCE_TYPES", "DBT_LOG_LEVEL_FILE"}
+                        "DBT_SEND_ANONYMOUS_USAGE_STATS", "DBT_EXCLUDE_RESOURCE_TYPES", "DBT_LOG_LEVEL_FILE",
+                        "RFM_DBT_THREADS"}
 # Commands that read no manifest.
 WITHOUT_MANIFEST = {"parse", "debug", "deps", "clean", "init", "--version"}
 
@@ -143,27 +144,36 @@ def run(args: list[str], project_dir: Path, environment: dict[str, str],
     with _process_state(environment, cwd or project_dir):
         manifest = None
         if args[0] not in WITHOUT_MANIFEST:
-            key = parse_key(project_dir, args, variables, environment)
-            manifest = _manifests.get(key)
-            if manifest is not None:
-                _manifests.move_to_end(key)
-            else:
-                parse_args = ["parse", "--project-dir", str(project_dir)]
-                for name in ("--target", "--profile", "--profiles-dir"):
-                    value = option_value(args, name)
-                    if value is not None:
-                        parse_args += [name, value]
-                if variables:
-                    parse_args += ["--vars", json.dumps(variables)]
-                parsed, parse_output = _invoke(parse_args)
-                STATS["parses"] += 1
-                if not parsed.success or parsed.result is None:
-                    return _completed(command, parsed, parse_output)
-                manifest = _manifests[key] = parsed.result
-                while len(_manifests) > MANIFESTS_KEPT:
-                    _manifests.popitem(last=False)
+            manifest, failed = manifest_here(args, project_dir, variables)
+            if failed is not None:
+                return _completed(command, *failed)
         result, output = _invoke(full, manifest)
     return _completed(command, result, output)
+
+
+def manifest_here(args: list[str], project_dir: Path, variables: dict) -> tuple[object, tuple | None]:
+    """The parsed manifest for `dbt <args>` under this process's environment and folder, parsed on
+    first use of its key: (manifest, None), or (None, (result, output)) when the parse failed."""
+    key = parse_key(project_dir, args, variables, dict(os.environ))
+    manifest = _manifests.get(key)
+    if manifest is not None:
+        _manifests.move_to_end(key)
+        return manifest, None
+    parse_args = ["parse", "--project-dir", str(project_dir)]
+    for name in ("--target", "--profile", "--profiles-dir"):
+        value = option_value(args, name)
+        if value is not None:
+            parse_args += [name, value]
+    if variables:
+        parse_args += ["--vars", json.dumps(variables, default=str)]
+    parsed, parse_output = _invoke(parse_args)
+    STATS["parses"] += 1
+    if not parsed.success or parsed.result is None:
+        return None, (parsed, parse_output)
+    _manifests[key] = parsed.result
+    while len(_manifests) > MANIFESTS_KEPT:
+        _manifests.popitem(last=False)
+    return parsed.result, None
 
 
 def _completed(command: list[str], result, output: str) -> subprocess.CompletedProcess:
