@@ -113,6 +113,8 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Tab
         "RFM_SCHEMA": MODEL_SCHEMA,
         "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        # The one build too long to repeat for a look at its log: dbt.log is kept (conftest.py turns it off).
+        "DBT_LOG_LEVEL_FILE": "debug",
     }
     with log_file.open("w") as log:
         result = subprocess.run(
