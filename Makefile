@@ -45,12 +45,13 @@ browser-deps:
 		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 # Two workers (pytest-xdist), one test file per worker at a time: a file's tests share
-# their module fixtures, and the engine comparison (the longest file, the only one on
-# PostgreSQL) starts first (tests/python/conftest.py). TEST_WORKERS=0 runs them in one process.
+# their module fixtures. Files start longest first, in the order tests/python/conftest.py
+# gives (--no-loadscope-reorder: xdist would otherwise order them by their number of tests,
+# which started the one-test oracle last). TEST_WORKERS=0 runs them in one process.
 TEST_WORKERS ?= 2
 test: setup demo browser-deps java-deps lint build
 	$(SPARK_ENV) scripts/with_test_postgres.sh $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile \
-		tests/python
+		--no-loadscope-reorder tests/python
 
 clean:
 	rm -rf target logs $(VENV) data/demo rfm_lifecycle.duckdb

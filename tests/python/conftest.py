@@ -42,17 +42,24 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 # The longest files first (their seconds in a profiled `make test`, --durations=0): with two
 # test workers, files are handed out in this order and a worker takes the next when it is almost
-# done, so a long file started last would leave the other worker idle until it ends. The engine
+# done, so a long file started last would leave the other worker idle until it ends (make test
+# passes --no-loadscope-reorder, else xdist orders files by their number of tests). The engine
 # comparison, about a quarter of the suite, starts at once. A stable sort keeps every other order.
 LONGEST_FIRST = (
-    "test_engines.py",  # 730 s
-    "test_oracle_properties.py",  # 240 s
-    "test_reruns.py",  # 150 s
-    "test_benchmark.py",  # 135 s
-    "test_orchestration.py",  # 130 s
-    "test_hostile_input.py",  # 130 s
-    "test_segment_history.py",  # 110 s
-    "test_dashboard_browser.py",  # 100 s
+    "test_engines.py",  # 610 s
+    "test_oracle_properties.py",  # 145 s
+    "test_reruns.py",  # 140 s
+    "test_benchmark.py",  # 110 s
+    "test_hostile_input.py",  # 110 s
+    "test_orchestration.py",  # 105 s
+    "test_segment_history.py",  # 90 s
+    "test_dashboard_browser.py",  # 80 s
+    "test_end_to_end.py",  # 80 s
+    "test_exports.py",  # 80 s
+    "test_segment_rules.py",  # 75 s
+    "test_uploads.py",  # 70 s
+    "test_published_snapshots.py",  # 60 s
+    "test_real_exports.py",  # 60 s
 )
 
 
