@@ -14,7 +14,7 @@ import decimal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 
@@ -41,41 +41,6 @@ def to_json_value(value):
     return value
 
 
-@dataclass
-class Reader:
-    connection: duckdb.DuckDBPyConnection
-    choice: DatabaseChoice
-    as_of_date: str | None = None
-    _tables: set[str] | None = field(default=None, repr=False)
-
-    @property
-    def run_id(self) -> str:
-        return self.choice.run_id or UNPUBLISHED_RUN_ID
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Sent with every answer, errors included, so a client can tell which run answered."""
-        return {
-            "X-RFM-Run-Id": self.run_id,
-            "X-RFM-As-Of-Date": self.as_of_date or "",
-            "X-RFM-Source": self.choice.source,
-        }
-
-    def tables(self) -> set[str]:
-        if self._tables is None:
-            self._tables = set(read_facts(self.connection).tables)
-        return self._tables
-
-    def require(self, table: str) -> None:
-        if table not in self.tables():
-            raise MartMissing(table)
-
-    def rows(self, sql: str, parameters: list | None = None) -> list[dict]:
-        cursor = self.connection.execute(sql, parameters or [])
-        names = [column[0] for column in cursor.description]
-        return [{name: to_json_value(value) for name, value in zip(names, row)} for row in cursor.fetchall()]
-
-
 @dataclass(frozen=True)
 class SnapshotFacts:
     """What every request reads before its own query: the marts present and the run's as-of date."""
@@ -94,6 +59,42 @@ def read_facts(connection: duckdb.DuckDBPyConnection) -> SnapshotFacts:
     if "customer_segments" in tables:
         (as_of,) = connection.execute("select max(as_of_date) from main.customer_segments").fetchone()
     return SnapshotFacts(tables, to_json_value(as_of))
+
+
+@dataclass
+class Reader:
+    connection: duckdb.DuckDBPyConnection
+    choice: DatabaseChoice
+    facts: SnapshotFacts
+
+    @property
+    def run_id(self) -> str:
+        return self.choice.run_id or UNPUBLISHED_RUN_ID
+
+    @property
+    def as_of_date(self) -> str | None:
+        return self.facts.as_of_date
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Sent with every answer, errors included, so a client can tell which run answered."""
+        return {
+            "X-RFM-Run-Id": self.run_id,
+            "X-RFM-As-Of-Date": self.as_of_date or "",
+            "X-RFM-Source": self.choice.source,
+        }
+
+    def tables(self) -> frozenset[str]:
+        return self.facts.tables
+
+    def require(self, table: str) -> None:
+        if table not in self.tables():
+            raise MartMissing(table)
+
+    def rows(self, sql: str, parameters: list | None = None) -> list[dict]:
+        cursor = self.connection.execute(sql, parameters or [])
+        names = [column[0] for column in cursor.description]
+        return [{name: to_json_value(value) for name, value in zip(names, row)} for row in cursor.fetchall()]
 
 
 class SnapshotAnchor:
@@ -162,6 +163,6 @@ def open_reader(choice: DatabaseChoice | None = None) -> Iterator[Reader]:
         facts = ANCHOR.facts(choice) or read_facts(connection)
         if "customer_segments" not in facts.tables:
             raise DatabaseUnavailable(f"{choice.path.name} holds no rfm_lifecycle marts (no customer_segments).")
-        yield Reader(connection, choice, facts.as_of_date, set(facts.tables))
+        yield Reader(connection, choice, facts)
     finally:
         connection.close()

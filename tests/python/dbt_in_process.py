@@ -26,6 +26,7 @@ import io
 import json
 import os
 import subprocess
+import sys
 import traceback
 from collections import OrderedDict
 from pathlib import Path
@@ -174,6 +175,19 @@ def manifest_here(args: list[str], project_dir: Path, variables: dict) -> tuple[
     while len(_manifests) > MANIFESTS_KEPT:
         _manifests.popitem(last=False)
     return parsed.result, None
+
+
+def dbt(args: list[str], project_dir: Path, environment: dict[str, str], variables: dict | None = None,
+        cwd: Path | None = None, in_process: bool = True) -> subprocess.CompletedProcess:
+    """`dbt <args> [--vars <variables>]` on `project_dir`, with `environment` as the whole environment:
+    in this process (run) unless in_process=False or RFM_TESTS_DBT_SUBPROCESS=1, then in a child process."""
+    if in_process and ENABLED:
+        return run(args, project_dir, environment, variables, cwd)
+    command = [str(Path(sys.executable).with_name("dbt")), *args, "--project-dir", str(project_dir)]
+    if variables:
+        command += ["--vars", json.dumps(variables, default=str)]
+    return subprocess.run(command, cwd=cwd or project_dir, env=environment, capture_output=True, text=True,
+                          timeout=1800)
 
 
 def _completed(command: list[str], result, output: str) -> subprocess.CompletedProcess:

@@ -2,7 +2,6 @@
 break seeds, change vars or write files without touching the working copy."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -13,7 +12,6 @@ from pathlib import Path
 import dbt_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
-DBT = Path(sys.executable).with_name("dbt")
 # A sandbox copies exactly what dbt parses, the parts the in-process parse key watches.
 PROJECT_PARTS = dbt_in_process.PROJECT_PARTS
 
@@ -52,13 +50,7 @@ class Sandbox:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "RFM_DUCKDB_TEMP_DIRECTORY": str(self.path / "duckdb_tmp"),
         }
-        if in_process and dbt_in_process.ENABLED:
-            result = dbt_in_process.run(list(args), self.path, env, dbt_vars, cwd=self.path)
-        else:
-            command = [str(DBT), *args]
-            if dbt_vars:
-                command += ["--vars", json.dumps(dbt_vars)]
-            result = subprocess.run(command, cwd=self.path, env=env, capture_output=True, text=True, timeout=900)
+        result = dbt_in_process.dbt(list(args), self.path, env, dbt_vars, cwd=self.path, in_process=in_process)
         if check and result.returncode != 0:
             raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
         return result

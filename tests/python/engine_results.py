@@ -9,7 +9,6 @@ then hold the same rows on every engine, value for value and type for type.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import dbt_in_process
-from project_support import DBT, DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR, query
+from project_support import DEMO_CUSTOMERS, DEMO_ORDERS, PROJECT_DIR, query
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
 import load_raw_tables  # noqa: E402
@@ -84,11 +83,7 @@ def dbt_command(args: list[str], tmp_path: Path, variables: dict, extra_env: dic
     }
     if unit_tests:
         environment = without_unit_test_exclusion(environment)
-    if dbt_in_process.ENABLED:
-        result = dbt_in_process.run(args, PROJECT_DIR, environment, variables)
-    else:
-        result = subprocess.run([DBT, *args, "--project-dir", str(PROJECT_DIR), "--vars", json.dumps(variables)],
-                                cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=1800)
+    result = dbt_in_process.dbt(args, PROJECT_DIR, environment, variables)
     assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
 
 

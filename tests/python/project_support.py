@@ -4,7 +4,6 @@ Imported by name (never as `conftest`: a second conftest in a sub-folder would s
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -40,16 +39,8 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "RFM_DUCKDB_TEMP_DIRECTORY": str(database.parent / "duckdb_tmp"),
     }
-    if in_process and dbt_in_process.ENABLED:
-        environment["DBT_PROFILES_DIR"] = str(PROJECT_DIR)
-        result = dbt_in_process.run(args, PROJECT_DIR, environment, variables)
-    else:
-        command = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-        if variables is not None:
-            command += ["--vars", json.dumps(variables)]
-        result = subprocess.run(
-            command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=900
-        )
+    result = dbt_in_process.dbt(args, PROJECT_DIR, {**environment, "DBT_PROFILES_DIR": str(PROJECT_DIR)}, variables,
+                                in_process=in_process)
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
     return result

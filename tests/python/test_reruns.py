@@ -116,10 +116,8 @@ def _build_arguments(work: Path) -> list[str]:
 
 
 def _dbt_build(work: Path, dbt_vars: dict) -> int:
-    """A whole build, in this process unless RFM_TESTS_DBT_SUBPROCESS=1 (tests/python/dbt_in_process.py)."""
-    if not dbt_in_process.ENABLED:
-        return _dbt_subprocess(work, dbt_vars).wait(timeout=600)
-    result = dbt_in_process.run(_build_arguments(work), PROJECT_DIR, _dbt_environment(work), dbt_vars)
+    """A whole build, in this process (tests/python/dbt_in_process.py)."""
+    result = dbt_in_process.dbt(_build_arguments(work), PROJECT_DIR, _dbt_environment(work), dbt_vars)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     return result.returncode
 

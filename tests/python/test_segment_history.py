@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -21,7 +20,6 @@ import pytest
 import dbt_in_process
 
 PROJECT = Path(__file__).resolve().parents[2]
-DBT = Path(sys.executable).parent / "dbt"
 GENERATOR = PROJECT / "scripts" / "generate_orders.py"
 HISTORY = "+segment_history"
 CHANGES = "+segment_changes"
@@ -56,11 +54,7 @@ class Project:
         """`dbt <args>` in this process (tests/python/dbt_in_process.py): one parse serves every
         command of the file, whatever its vars."""
         arguments = [*args, "--target-path", str(self.workdir / "target"), "--log-path", str(self.workdir / "logs")]
-        if dbt_in_process.ENABLED:
-            proc = dbt_in_process.run(arguments, PROJECT, self.env, {**self.vars, **vars_})
-        else:
-            proc = subprocess.run([str(DBT), *arguments, "--vars", json.dumps({**self.vars, **vars_})], cwd=PROJECT,
-                                  env=self.env, capture_output=True, text=True, timeout=900)
+        proc = dbt_in_process.dbt(arguments, PROJECT, self.env, {**self.vars, **vars_})
         output = proc.stdout + proc.stderr
         if expect_failure:
             assert proc.returncode != 0, output

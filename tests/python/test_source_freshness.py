@@ -38,7 +38,7 @@ def freshness(tmp_path: Path, variables: dict | None = None) -> Run:
         "RFM_DUCKDB_PATH": str(tmp_path / "freshness.duckdb"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
-    outcome = dbt_in_process.run(["source", "freshness", "--target-path", str(tmp_path / "target")],
+    outcome = dbt_in_process.dbt(["source", "freshness", "--target-path", str(tmp_path / "target")],
                                  PROJECT_ROOT, environment, variables)
     sources = tmp_path / "target" / "sources.json"
     result = None
