@@ -43,10 +43,14 @@ def to_json_value(value):
 
 @dataclass(frozen=True)
 class SnapshotFacts:
-    """What every request reads before its own query: the marts present and the run's as-of date."""
+    """What a run holds for every request: the marts present, the run's as-of date and the
+    thresholds in force (lifecycle_thresholds: name -> value, unit, set_by), which every
+    customer lookup returns. Read once per published snapshot (SnapshotAnchor): a second query
+    per lookup was about 0.8 of its 5 ms of server CPU on the demo."""
 
     tables: frozenset[str]
     as_of_date: str | None
+    thresholds_in_force: tuple[tuple[str, dict], ...] = ()
 
 
 def read_facts(connection: duckdb.DuckDBPyConnection) -> SnapshotFacts:
@@ -58,7 +62,16 @@ def read_facts(connection: duckdb.DuckDBPyConnection) -> SnapshotFacts:
     as_of = None
     if "customer_segments" in tables:
         (as_of,) = connection.execute("select max(as_of_date) from main.customer_segments").fetchone()
-    return SnapshotFacts(tables, to_json_value(as_of))
+    in_force = ()
+    if "lifecycle_thresholds" in tables:
+        in_force = tuple(
+            (name, {"value": to_json_value(value), "unit": unit, "set_by": set_by})
+            for name, value, unit, set_by in connection.execute(
+                "select threshold_name, threshold_value, value_unit, set_by from main.lifecycle_thresholds "
+                "order by threshold_name"
+            ).fetchall()
+        )
+    return SnapshotFacts(tables, to_json_value(as_of), in_force)
 
 
 @dataclass

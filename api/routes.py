@@ -92,14 +92,7 @@ def customer(customer_id: Annotated[str, Path(description="Customer key as in cu
     if not rows:
         raise HTTPException(404, "No customer with this id in this run.", headers=reader.headers)
     row = rows[0]
-    in_force = {}
-    if "lifecycle_thresholds" in reader.tables():
-        for threshold in reader.rows(
-            "select threshold_name, threshold_value, value_unit, set_by from main.lifecycle_thresholds "
-            "order by threshold_name"
-        ):
-            in_force[threshold["threshold_name"]] = {
-                "value": threshold["threshold_value"], "unit": threshold["value_unit"], "set_by": threshold["set_by"]}
+    in_force = {name: dict(threshold) for name, threshold in reader.facts.thresholds_in_force}
     return CustomerAnswer(
         **_run(reader),
         customer=row,
