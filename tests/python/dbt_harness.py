@@ -58,6 +58,8 @@ GUARD_OFF = {"min_accepted_share": 0, "max_accepted_drop": 1}
 class DbtHarness:
     work_dir: Path
     base_vars: dict = field(default_factory=dict)
+    # dbt threads; the suite's default (conftest.py) unless a test needs concurrent nodes.
+    threads: int = field(default_factory=lambda: int(os.environ.get("RFM_DBT_THREADS", "1")))
     invocations: int = 0
     seconds: float = 0.0
 
@@ -76,7 +78,7 @@ class DbtHarness:
             DBT_PROFILES_DIR=str(PROJECT_DIR),
             RFM_DUCKDB_PATH=str(self.db_path),
             DBT_SEND_ANONYMOUS_USAGE_STATS="False",
-            RFM_DBT_THREADS="4",
+            RFM_DBT_THREADS=str(self.threads),
         )
         # DuckDB spills beside the database file: a temp folder of its own would be a connection
         # setting, and query() below could not open the file while dbt holds it open

@@ -78,7 +78,8 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory, data):
-    h = DbtHarness(tmp_path_factory.mktemp("rerun_reference"))
+    # Four threads, as a user's build runs: byte-identical reruns must not depend on node order.
+    h = DbtHarness(tmp_path_factory.mktemp("rerun_reference"), threads=4)
     h.seed()
     result = h.build(vars_for(data["orders"], data["customers"]))
     assert result.success, result.messages
