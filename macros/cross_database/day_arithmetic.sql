@@ -58,3 +58,27 @@
 {% macro spark__rfm_add_months(date_expression, months) -%}
     add_months({{ date_expression }}, cast({{ months }} as int))
 {%- endmacro %}
+
+
+{% macro rfm_month_end(date_expression) -%}
+    {#-
+        The last day of the date's calendar month, as a date. The engines'
+        own function where they have one: dbt's last_day builds it from
+        dateadd and date_trunc, which on Spark repeats the date expression in
+        every step, so a nested use grew int_history_periods to 63,000
+        characters that Spark had to analyse (issue 11).
+    -#}
+    {{ return(adapter.dispatch('rfm_month_end', 'rfm_lifecycle')(date_expression)) }}
+{%- endmacro %}
+
+{% macro default__rfm_month_end(date_expression) -%}
+    cast({{ dbt.last_day(date_expression, 'month') }} as date)
+{%- endmacro %}
+
+{% macro duckdb__rfm_month_end(date_expression) -%}
+    last_day(cast({{ date_expression }} as date))
+{%- endmacro %}
+
+{% macro spark__rfm_month_end(date_expression) -%}
+    last_day({{ date_expression }})
+{%- endmacro %}

@@ -13,7 +13,7 @@
     {%- elif grain == 'week' -%}
         {{ rfm_lifecycle.rfm_add_days(date_expression, '6 - ' ~ rfm_lifecycle.rfm_weekday_number(date_expression)) }}
     {%- else -%}
-        {{ dbt.last_day(date_expression, 'month') }}
+        {{ rfm_lifecycle.rfm_month_end(date_expression) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -27,7 +27,8 @@
         {{ rfm_lifecycle.rfm_add_days(
             rfm_lifecycle.rfm_history_period_end(date_expression), '-7 * (' ~ periods_back ~ ')') }}
     {%- else -%}
-        {{ dbt.last_day(dbt.dateadd('month', '-(' ~ periods_back ~ ')', date_expression), 'month') }}
+        {#- Only the month of the shifted date counts, so engines that clamp the day differently agree. -#}
+        {{ rfm_lifecycle.rfm_month_end(rfm_lifecycle.rfm_add_months(date_expression, '-(' ~ periods_back ~ ')')) }}
     {%- endif -%}
 {%- endmacro %}
 
