@@ -1,7 +1,4 @@
 {%- set returns = rfm_lifecycle.rfm_return_settings() -%}
-{%- set prior = returns.order_rhythm_prior_hundredths -%}
-{%- set min_customers = returns.order_rhythm_min_customers -%}
-{%- set wide = rfm_lifecycle.rfm_wide_integer -%}
 
 {#-
     One row per customer with an order: the expected orders of the customer's
@@ -62,70 +59,10 @@ customers_timed as (
 
 ),
 
-groups_summed as (
-
-    select
-        return_curve_group,
-        count(*) as group_customers,
-        sum(repeat_orders) as group_repeat_orders,
-        sum(tenure_days) as group_tenure_days
-
-    from customers_timed
-    group by return_curve_group
-
-),
-
-customers_rated as (
-
-    select
-        customers_timed.*,
-        case
-            when
-                groups_summed.group_customers >= {{ min_customers }}
-                and groups_summed.group_repeat_orders > 0
-                and 100 * groups_summed.group_repeat_orders * customers_timed.tenure_days
-                + {{ prior }} * groups_summed.group_tenure_days > 0
-                then {{ rfm_lifecycle.rfm_rounded_ratio(
-                    wide('groups_summed.group_repeat_orders') ~ ' * '
-                    ~ wide('100 * customers_timed.repeat_orders + ' ~ prior) ~ ' * 1000000000',
-                    wide('100 * groups_summed.group_repeat_orders') ~ ' * ' ~ wide('customers_timed.tenure_days')
-                    ~ ' + ' ~ wide(prior ~ ' * groups_summed.group_tenure_days'), 0) }}
-        end as rhythm_billionths
-
-    from customers_timed
-    inner join groups_summed
-        on customers_timed.return_curve_group = groups_summed.return_curve_group
-
-),
-
-groups_weighted as (
-
-    select
-        return_curve_group,
-        sum({{ wide('curve_expected_millionths') }}) as expected_millionths_sum,
-        sum({{ wide('curve_expected_millionths') }} * {{ wide('rhythm_billionths') }}) as weighted_rhythm_sum
-
-    from customers_rated
-    where rhythm_billionths is not null and curve_expected_millionths is not null
-    group by return_curve_group
-
-),
-
 customers_factored as (
 
-    select
-        customers_rated.*,
-        case
-            when customers_rated.rhythm_billionths is not null and groups_weighted.weighted_rhythm_sum > 0
-                then {{ rfm_lifecycle.rfm_rounded_ratio(
-                    wide('customers_rated.rhythm_billionths') ~ ' * groups_weighted.expected_millionths_sum'
-                    ~ ' * 1000000', 'groups_weighted.weighted_rhythm_sum', 0) }}
-            else 1000000
-        end as factor_millionths
-
-    from customers_rated
-    left join groups_weighted
-        on customers_rated.return_curve_group = groups_weighted.return_curve_group
+    -- The rule lives in macros/returns/order_rhythm.sql, shared with the back-test.
+    {{ rfm_lifecycle.rfm_order_rhythm_factors('customers_timed') }}
 
 ),
 
@@ -139,8 +76,7 @@ final as (
         cast(factor_millionths * 0.000001 as decimal(18, 6)) as order_rhythm_factor,
         cast(curve_expected_millionths * 0.000001 as decimal(18, 6)) as curve_expected_orders,
         cast(
-            {{ rfm_lifecycle.rfm_rounded_ratio(
-                wide('curve_expected_millionths') ~ ' * ' ~ wide('factor_millionths'), '1000000', 0) }}
+            {{ rfm_lifecycle.rfm_factored_expected_millionths('curve_expected_millionths', 'factor_millionths') }}
             * 0.000001 as decimal(18, 6)
         ) as expected_orders_in_horizon
 
