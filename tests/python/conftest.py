@@ -18,8 +18,9 @@ os.environ.setdefault("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
 # assertion messages); a test that reads the file log asks for it (test_reruns.py).
 os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
 # One dbt thread per build: the two xdist workers already keep both cores busy, and dbt's own
-# threads share one interpreter lock. A demo build costs 40 CPU-s with 1 thread against 44 with 4,
-# for 2 s less wall time on an idle machine (DECISIONLOG). Tests of concurrent builds set their own.
+# threads share one interpreter lock. A demo build costs 40 CPU-s with 1 thread against 44 with 4;
+# 4 threads save only 2 s of wall time on an idle machine (DECISIONLOG). Tests of concurrent builds
+# set their own.
 os.environ.setdefault("RFM_DBT_THREADS", "1")
 
 from project_support import demo_database  # noqa: E402,F401  (session fixture)

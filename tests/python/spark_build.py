@@ -38,8 +38,9 @@ def main(work_dir: Path, marts_file: Path, orders: Path | None = None, customers
     builder = SparkSession.builder.enableHiveSupport().config("spark.ui.showConsoleProgress", "false")
     for key, value in output["server_side_parameters"].items():
         if key == "spark.driver.extraJavaOptions":
-            # A throwaway metastore: Derby need not sync its log to disk on every commit (DECISIONLOG, issue 11).
-            value = f"{value} -Dderby.system.durability=test"
+            # A throwaway metastore: Derby need not sync its log to disk on every commit; and the throughput
+            # collector: G1 ran a concurrent marking cycle back to back on this 2 GB driver (DECISIONLOG, issue 11).
+            value = f"{value} -Dderby.system.durability=test -XX:+UseParallelGC"
         builder = builder.config(key, str(value))
     # dbt-spark turns ANSI mode off in every session it opens; the loader's session matches.
     spark = builder.config("spark.sql.ansi.enabled", "false").getOrCreate()
