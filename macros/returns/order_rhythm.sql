@@ -23,8 +23,9 @@
     {%- set min_customers = returns.order_rhythm_min_customers -%}
     {%- set wide = rfm_lifecycle.rfm_wide_integer -%}
     {%- set keys = group_by + ['return_curve_group'] -%}
+    {#- Both joins read a customer row as `customers` and a group row as `groups`. -#}
     {%- set same_group -%}
-        {%- for key in keys %}{{ ' and ' if not loop.first }}customers_rated.{{ key }} = groups.{{ key }}{% endfor -%}
+        {%- for key in keys %}{{ ' and ' if not loop.first }}customers.{{ key }} = groups.{{ key }}{% endfor -%}
     {%- endset -%}
     with
 
@@ -60,7 +61,7 @@
 
         from {{ relation }} as customers
         inner join rhythm_groups_summed as groups
-            on {{ same_group.replace('customers_rated.', 'customers.') }}
+            on {{ same_group }}
 
     ),
 
@@ -78,16 +79,16 @@
     )
 
     select
-        customers_rated.*,
+        customers.*,
         case
-            when customers_rated.rhythm_billionths is not null and groups.weighted_rhythm_sum > 0
+            when customers.rhythm_billionths is not null and groups.weighted_rhythm_sum > 0
                 then {{ rfm_lifecycle.rfm_rounded_ratio(
-                    wide('customers_rated.rhythm_billionths') ~ ' * groups.expected_millionths_sum'
+                    wide('customers.rhythm_billionths') ~ ' * groups.expected_millionths_sum'
                     ~ ' * 1000000', 'groups.weighted_rhythm_sum', 0) }}
             else 1000000
         end as factor_millionths
 
-    from rhythm_customers_rated as customers_rated
+    from rhythm_customers_rated as customers
     left join rhythm_groups_weighted as groups
         on {{ same_group }}
 {%- endmacro %}
