@@ -165,10 +165,20 @@ bench-history: setup
 BENCH_ORDERS ?= 10000000
 BENCH_ARGS ?=
 
-.PHONY: bench bench-api
+.PHONY: bench bench-api bench-spark
 bench: setup
 	$(BIN)/python scripts/benchmark.py --orders $(BENCH_ORDERS) $(BENCH_ARGS)
+	$(MAKE) bench-spark
 	$(MAKE) bench-api
+
+# The core build on Spark local mode beside DuckDB, size after size (issue 18; docs/benchmark.md):
+# wall time, peak memory, and per model on Spark the tasks of its largest stage. Sizes smallest
+# first; the generated orders are shared with the bench above (target/bench/source_<N>.parquet).
+SPARK_BENCH_ORDERS ?= 1000000 10000000
+SPARK_BENCH_DRIVER_MEMORY ?= 12g
+bench-spark: setup java-deps
+	$(SPARK_ENV) $(BIN)/python scripts/bench_spark.py --orders $(SPARK_BENCH_ORDERS) \
+		--driver-memory $(SPARK_BENCH_DRIVER_MEMORY)
 
 # How good is return_probability (docs/return_probability.md)? Simulated BG/NBD
 # customers and the demo, split at a date: the SQL return curves vs a textbook

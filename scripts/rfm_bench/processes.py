@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,11 +15,64 @@ from .settings import DBT, DBT_SELECTION, PROJECT, SETTINGS_QUERY
 
 # The measured child runs one baseline step through the benchmark's entry point.
 ENTRY_POINT = PROJECT / "scripts" / "benchmark.py"
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------------------
 # Measuring a child process
 # ---------------------------------------------------------------------------
+class TreeSampler(threading.Thread):
+    """Samples a child's process tree: the summed RSS at each moment and the CPU time of every process
+    seen. ru_maxrss is one process's peak; dbt on Spark is two large ones (Python and the JVM it starts),
+    and the JVM is not reaped by its parent, so neither its memory nor its CPU reach wait4."""
+
+    def __init__(self, root: int, interval_s: float = 0.2):
+        super().__init__(daemon=True)
+        self.root, self.interval_s = root, interval_s
+        self.peak_rss_bytes, self.peak_process_rss_bytes, self.cpu_ticks = 0, 0, {}
+        self.stopping = threading.Event()
+
+    def descendants(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue  # ended while we looked
+                children.setdefault(parent, []).append(int(entry.name))
+        tree, pending = [], [self.root]
+        while pending:
+            pid = pending.pop()
+            tree.append(pid)
+            pending.extend(children.get(pid, []))
+        return tree
+
+    def sample(self) -> None:
+        total = 0
+        for pid in self.descendants():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+            except (OSError, IndexError, ValueError):
+                continue
+            total += rss
+            self.peak_process_rss_bytes = max(self.peak_process_rss_bytes, rss)
+            self.cpu_ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime of the process itself
+        self.peak_rss_bytes = max(self.peak_rss_bytes, total)
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval_s):
+            self.sample()
+
+    def result(self) -> dict:
+        return {"peak_tree_rss_mib": self.peak_rss_bytes / 2**20,
+                "peak_process_rss_mib": self.peak_process_rss_bytes / 2**20,
+                "tree_cpu_s": sum(self.cpu_ticks.values()) / CLOCK_TICKS,
+                "tree_processes": len(self.cpu_ticks)}
+
+
 def measure(command: list[str], log_path: Path, env: dict | None = None) -> dict:
     """Run a child, return its wall seconds, peak RSS (MiB) and exit code; output goes to log_path."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -26,12 +80,17 @@ def measure(command: list[str], log_path: Path, env: dict | None = None) -> dict
     with log_path.open("w") as log:
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        sampler = TreeSampler(child.pid)
+        sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
+        sampler.stopping.set()
+        sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     # CPU seconds (user + system, the child and its reaped descendants) move less than wall
     # time when other work shares the machine; the load average says how much did.
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024,
+            **sampler.result(),
             "returncode": child.returncode, "load_1m_before": load_before, "load_1m_after": os.getloadavg()[0],
             "log": str(log_path)}
 
@@ -51,13 +110,13 @@ def run_python_step(name: str, spec: dict, log_path: Path) -> dict:
     return {**measured, **report}
 
 
-def dbt_env(database: Path) -> dict:
+def dbt_env(database: Path | None) -> dict:
     return {
         **os.environ,
         "DBT_PROFILES_DIR": str(PROJECT),
         "DBT_PROJECT_DIR": str(PROJECT),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "RFM_DUCKDB_PATH": str(database),
+        **({"RFM_DUCKDB_PATH": str(database)} if database is not None else {}),
     }
 
 
@@ -68,13 +127,16 @@ def dbt_vars(orders_path: str) -> str:
     return json.dumps({"orders_path": orders_path, "customers_path": None})
 
 
-def run_dbt_build(label: str, database: Path, target_path: Path, variables: str, log_path: Path,
-                  full_refresh: bool = False, selection: list[str] = DBT_SELECTION) -> dict:
-    command = [str(DBT), "build", *selection, "--vars", variables, "--target-path", str(target_path),
-               "--log-path", str(target_path / "logs"), "--no-use-colors"]
+def run_dbt_build(label: str, database: Path | None, target_path: Path, variables: str, log_path: Path,
+                  full_refresh: bool = False, selection: list[str] = DBT_SELECTION, target: str = "duckdb",
+                  environment: dict | None = None) -> dict:
+    """One measured `dbt build`; database is the DuckDB file (None on another target), environment
+    adds to the process's own (e.g. the Spark target's settings)."""
+    command = [str(DBT), "build", "--target", target, *selection, "--vars", variables,
+               "--target-path", str(target_path), "--log-path", str(target_path / "logs"), "--no-use-colors"]
     if full_refresh:
         command.append("--full-refresh")
-    measured = measure(command, log_path, dbt_env(database))
+    measured = measure(command, log_path, {**dbt_env(database), **(environment or {})})
     if measured["returncode"] != 0:
         failed(label, measured)
     run_results = json.loads((target_path / "run_results.json").read_text())

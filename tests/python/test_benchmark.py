@@ -285,3 +285,57 @@ def test_api_load_sends_the_mix_a_crm_sync_sends():
     assert 0.75 < share < 0.85
     assert {path for kind, path, _ in kinds if kind == "customer"} == {"/customers/c1", "/customers/c 2"}
     assert {path.split("/")[2] for kind, path, _ in kinds if kind == "segment_page"} == set(LIFECYCLE_SEGMENTS)
+
+
+# ---------------------------------------------------------------------------
+# The Spark benchmark (scripts/bench_spark.py): its event-log reading and its memory sampling
+# ---------------------------------------------------------------------------
+SPARK_EVENT_LOG = PROJECT / "tests" / "python" / "fixtures" / "spark_event_log_sample.jsonl"
+
+
+def test_spark_plans_name_the_table_they_write():
+    """The fixture's events are cut from a real Spark 3.5 event log of `dbt build --target spark`."""
+    from rfm_bench.spark_events import written_table
+
+    plans = {}
+    for line in SPARK_EVENT_LOG.read_text().splitlines():
+        event = json.loads(line)
+        if event["Event"].endswith("SQLExecutionStart"):
+            plans[str(event["executionId"])] = event["physicalPlanDescription"]
+    assert written_table(plans["76"]) == "orders_accounting"  # create table ... as select
+    assert written_table(plans["78"]) == "orders_accounting"  # its nested write, to the table's folder
+    assert written_table(plans["12"]) == "segment_action_paths"  # a seed's insert
+    assert written_table(plans["17"]) is None  # a query that reads raw_orders and writes nothing
+    assert written_table("") is None
+
+
+def test_spark_stages_count_for_the_model_whose_statement_ran_them():
+    from rfm_bench.spark_events import OTHER, stages_per_model
+
+    models = stages_per_model(SPARK_EVENT_LOG)
+    assert set(models) == {"orders_accounting", "segment_action_paths", OTHER}
+    # orders_accounting's job runs under the nested write execution; the root id makes it the model's.
+    assert models["orders_accounting"] == {
+        "stages": 1, "tasks": 2, "run_s": 0.144,
+        "largest_stage": {"stage_id": 91, "tasks": 2, "run_s": 0.144, "longest_task_share": 85 / 144}}
+    other = models[OTHER]
+    assert (other["stages"], other["tasks"], other["largest_stage"]["stage_id"]) == (2, 2, 4)
+    assert other["largest_stage"]["longest_task_share"] == 1.0  # one task: all of that stage on one core
+
+
+def test_process_tree_memory_adds_the_processes_that_run_at_once(tmp_path):
+    """dbt on Spark is two large processes at once (Python and the JVM); ru_maxrss sees only the larger."""
+    from rfm_bench.processes import measure
+
+    script = (
+        "import subprocess, sys, time\n"
+        "held = b'x' * (200 * 2**20)\n"
+        "subprocess.run([sys.executable, '-c', \"import time; held = b'y' * (200 * 2**20); time.sleep(1.5)\"],"
+        " check=True)\n"
+    )
+    measured = measure([sys.executable, "-c", script], tmp_path / "tree.log")
+    assert measured["returncode"] == 0
+    assert measured["tree_processes"] >= 2
+    assert measured["peak_tree_rss_mib"] >= 400
+    assert measured["peak_process_rss_mib"] < measured["peak_tree_rss_mib"] - 150
+    assert measured["peak_rss_mib"] < measured["peak_tree_rss_mib"] - 150
