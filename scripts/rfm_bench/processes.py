@@ -33,7 +33,8 @@ class TreeSampler(threading.Thread):
         self.peak_rss_bytes, self.peak_process_rss_bytes, self.cpu_ticks = 0, 0, {}
         self.stopping = threading.Event()
 
-    def descendants(self) -> list[int]:
+    def descendants(self) -> dict[int, int]:
+        """{pid: parent pid} of the root and everything below it."""
         children: dict[int, list[int]] = {}
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
@@ -42,24 +43,34 @@ class TreeSampler(threading.Thread):
                 except (OSError, IndexError, ValueError):
                     continue  # ended while we looked
                 children.setdefault(parent, []).append(int(entry.name))
-        tree, pending = [], [self.root]
+        tree, pending = {self.root: 0}, [self.root]
         while pending:
             pid = pending.pop()
-            tree.append(pid)
-            pending.extend(children.get(pid, []))
+            for child in children.get(pid, []):
+                tree[child] = pid
+                pending.append(child)
         return tree
 
     def sample(self) -> None:
-        total = 0
-        for pid in self.descendants():
+        processes = {}
+        for pid, parent in self.descendants().items():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
             except (OSError, IndexError, ValueError):
                 continue
-            total += rss
+            # utime + stime of the process itself, and its virtual size
+            processes[pid] = (parent, int(fields[11]) + int(fields[12]), int(fields[20]), rss)
+        total = 0
+        for pid, (parent, ticks, virtual, rss) in processes.items():
+            self.cpu_ticks[pid] = ticks
             self.peak_process_rss_bytes = max(self.peak_process_rss_bytes, rss)
-            self.cpu_ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime of the process itself
+            # A child with its parent's exact address-space size has not run a program of its own yet: a
+            # fork, or the JVM spawning a shell command (it shares the JVM's memory until it execs). Its
+            # RSS is the parent's pages counted again: summed, it once doubled a 12 GB JVM.
+            if parent in processes and processes[parent][2] == virtual:
+                continue
+            total += rss
         self.peak_rss_bytes = max(self.peak_rss_bytes, total)
 
     def run(self) -> None:
