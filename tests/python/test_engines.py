@@ -277,8 +277,8 @@ def test_loader_keeps_dirty_values_as_text(tmp_path: Path) -> None:
 # to the full build's schema), and the marts among them compared. Spark is left out: its full build alone
 # takes minutes, and the learned thresholds are plain SQL over return_curves, which all three engines match.
 PROBABILITY_VARS = {"inactivity_mode": "probability", "publish_snapshots": False}
-PROBABILITY_MODELS = ["int_lifecycle_thresholds_learned", "int_customers_segmented", "customer_segments",
-                      "lifecycle_thresholds", "int_history_periods", "segment_history"]
+PROBABILITY_MODELS = ["int_lifecycle_thresholds_learned", "int_lifecycle_segments_assigned", "int_customers_segmented",
+                      "customer_segments", "lifecycle_thresholds", "int_history_periods", "segment_history"]
 PROBABILITY_MARTS = ("customer_segments", "lifecycle_thresholds", "segment_history")
 # `run`, not `build`: the mode's data and unit tests run on DuckDB (test_probability_mode.py, the full build),
 # and the default mode's on every engine; here only the rows are compared (measured: DuckDB 21 s, PostgreSQL 38 s).
