@@ -7,7 +7,7 @@
 {#-
     One row with every threshold in force, how it was set (fixed, auto or
     auto_fallback) and on how many data points. A number from the vars is used
-    as given; an 'auto' threshold takes what int_lifecycle_day_thresholds_learned
+    as given; an 'auto' threshold takes what int_lifecycle_auto_thresholds_learned
     learned from the orders, or the fallback when there was nothing to learn
     from. lost_days is held at least one day above every other day threshold.
 -#}
@@ -16,7 +16,7 @@ with
 
 learned as (
 
-    select * from {{ ref('int_lifecycle_day_thresholds_learned') }}
+    select * from {{ ref('int_lifecycle_auto_thresholds_learned') }}
 
 ),
 
