@@ -3,8 +3,8 @@
     reads, so a broken var stops the models that use it, and only those, with
     a message naming the var before any of their SQL runs. The defaults live
     in dbt_project.yml alone: these macros read the vars, never a second
-    default. Threshold values stay 'auto' here; int_lifecycle_thresholds_resolved
-    turns them into numbers.
+    default. Threshold values stay 'auto' here; int_lifecycle_auto_thresholds_learned
+    learns them and int_lifecycle_thresholds_resolved turns them into numbers.
 
       input        orders that count: date range, excluded and refund statuses, id case, time zone
       scoring      as-of date, look-back window, monetary measure, scores

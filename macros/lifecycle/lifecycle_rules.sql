@@ -1,9 +1,10 @@
 {#-
-    The lifecycle rules, in one place. int_customers_segmented uses them for
-    the as-of date and for every projected future date, and the history models
-    use them for every period end, so a segment means the same thing wherever
-    it appears. Arguments are SQL expressions; `t` is the alias of a relation
-    that carries the resolved thresholds (int_lifecycle_thresholds_resolved).
+    The lifecycle rules, in one place. int_lifecycle_segments_assigned uses
+    them for the as-of date, int_customers_segmented for every projected future
+    date, and the history models for every period end, so a segment means the
+    same thing wherever it appears. Arguments are SQL expressions; `t` is the
+    alias of a relation that carries the resolved thresholds
+    (int_lifecycle_thresholds_resolved).
 
     Rules (recency = days since the last order, frequency = orders in the
     look-back window, lifetime_orders = all orders up to the evaluation date,

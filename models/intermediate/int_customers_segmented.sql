@@ -1,8 +1,7 @@
-{%- set cap = rfm_lifecycle.rfm_return_settings().return_curve_max_orders -%}
-
 {#-
-    The lifecycle segment on the as-of date, and the first day the segment
-    would change if the customer placed no further order.
+    The lifecycle segment on the as-of date (int_lifecycle_segments_assigned)
+    and the first day the segment would change if the customer placed no
+    further order.
 
     Without a new order only two things move: recency grows by a day a day,
     and the window empties on the day the last order leaves it. The tier rests
@@ -10,16 +9,15 @@
     therefore change only on the day after recency passes a threshold or on
     the day the window empties; the rules are evaluated on each of those days
     and the first that gives another segment is the next transition. In
-    probability mode the thresholds of new and inactive are the learned
-    threshold of the customer's order-count group (int_lifecycle_thresholds_learned),
-    which stays put too: the order count does not change without an order.
+    probability mode the learned threshold of the customer's order-count group
+    stays put too: the order count does not change without an order.
 -#}
 
 with
 
-customers as (
+segmented as (
 
-    select * from {{ ref('int_customers_aggregated') }}
+    select * from {{ ref('int_lifecycle_segments_assigned') }}
 
 ),
 
@@ -32,36 +30,6 @@ scores as (
 thresholds as (
 
     select * from {{ ref('int_lifecycle_thresholds_resolved') }}
-
-),
-
-learned as (
-
-    select * from {{ ref('int_lifecycle_thresholds_learned') }}
-
-),
-
-segmented as (
-
-    select
-        customers.*,
-        learned.threshold_days as learned_threshold_days,
-        {{ rfm_lifecycle.rfm_frequency_tier(
-            'customers.lifetime_orders', 'customers.tier_frequency', 'thresholds') }} as frequency_tier,
-        {{ rfm_lifecycle.rfm_inactivity_threshold_days(
-            'customers.lifetime_orders', 'customers.tier_frequency', 'customers.order_span_days', 'thresholds',
-            'learned.threshold_days') }} as inactivity_threshold_days,
-        {{ rfm_lifecycle.rfm_lifecycle_segment(
-            'customers.lifetime_orders', 'customers.frequency', 'customers.tier_frequency',
-            'customers.recency_days', 'customers.order_span_days', 'customers.has_refunds', 'thresholds',
-            'learned.threshold_days') }} as lifecycle_segment,
-        {{ rfm_lifecycle.rfm_add_days('customers.last_order_date', 'thresholds.lookback_days') }}
-            as window_empty_date
-
-    from customers
-    cross join thresholds
-    left join learned
-        on least(customers.lifetime_orders, {{ cap }}) = learned.order_count_group
 
 ),
 

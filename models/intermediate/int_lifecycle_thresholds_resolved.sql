@@ -1,44 +1,24 @@
 {%- set settings = rfm_lifecycle.rfm_threshold_settings() -%}
 {%- set scoring = rfm_lifecycle.rfm_scoring_settings() -%}
 {%- set fixed = settings.thresholds -%}
-{%- set learns_window_gaps = 'auto' in [fixed.inactive_days_regular, fixed.inactive_days_loyal, fixed.lost_days] -%}
-{%- set learns_second_order_gaps = fixed.new_customer_days == 'auto' -%}
-{%- set reads_orders = learns_window_gaps or learns_second_order_gaps -%}
-{%- set reads_customers = learns_window_gaps or fixed.loyal_min_orders == 'auto' -%}
-{#- Fixed thresholds need no sample: the CTEs that learn them are left out, and with them a sort of every order. -#}
 {#- Used when an 'auto' threshold has no data to learn from (auto_fallback_thresholds: the shipped defaults). -#}
 {%- set fallback = settings.fallback -%}
 
 {#-
-    One row with every threshold in force. A number from the vars is used as
-    given; 'auto' learns it from the orders up to the as-of date:
-      loyal_min_orders       auto_loyal_percentile of tier_frequency among
-                             repeat customers (tier_frequency >= 2), at least 3
-      new_customer_days      auto_new_customer_percentile of the days from the
-                             first to the second order
-      inactive_days_<tier>   auto_inactive_percentile of the gaps between
-                             consecutive orders in the window, per tier
-      lost_days              auto_lost_percentile of all those gaps, at least
-                             one day more than every other day threshold
+    One row with every threshold in force, how it was set (fixed, auto or
+    auto_fallback) and on how many data points. A number from the vars is used
+    as given; an 'auto' threshold takes what int_lifecycle_auto_thresholds_learned
+    learned from the orders, or the fallback when there was nothing to learn
+    from. lost_days is held at least one day above every other day threshold.
 -#}
 
 with
 
-{% if reads_orders -%}
-order_gaps as (
+learned as (
 
-    select * from {{ ref('int_order_gaps') }}
-
-),
-{%- endif %}
-
-{% if reads_customers -%}
-customers as (
-
-    select * from {{ ref('int_customers_aggregated') }}
+    select * from {{ ref('int_lifecycle_auto_thresholds_learned') }}
 
 ),
-{%- endif %}
 
 as_of as (
 
@@ -46,123 +26,31 @@ as_of as (
 
 ),
 
-loyal_auto as (
-
-    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
-        fixed.loyal_min_orders, 'customers', 'tier_frequency', settings.auto_loyal_percentile,
-        'tier_frequency >= 2') }}
-
-),
-
-loyal_resolved as (
-
-    select
-        {% if fixed.loyal_min_orders == 'auto' -%}
-        case
-            when sample_size = 0 then {{ fallback.loyal_min_orders }}
-            else greatest(3, percentile_value)
-        end as loyal_min_orders,
-        case when sample_size = 0 then 'auto_fallback' else 'auto' end as loyal_min_orders_method,
-        {%- else -%}
-        {{ fixed.loyal_min_orders }} as loyal_min_orders,
-        'fixed' as loyal_min_orders_method,
-        {%- endif %}
-        {{ 'sample_size' if fixed.loyal_min_orders == 'auto' else 'null' }} as loyal_min_orders_sample_size
-
-    from loyal_auto
-
-),
-
-{% if learns_window_gaps -%}
-window_gaps as (
-
-    select
-        order_gaps.gap_days,
-        case
-            when customers.tier_frequency >= loyal_resolved.loyal_min_orders then 'loyal' else 'regular'
-        end as frequency_tier
-
-    from order_gaps
-    inner join customers
-        on order_gaps.customer_id = customers.customer_id
-    cross join loyal_resolved
-    where
-        order_gaps.is_in_window
-        and order_gaps.gap_days is not null
-
-),
-{%- endif %}
-
-{% if learns_second_order_gaps -%}
-second_order_gaps as (
-
-    select gap_days
-    from order_gaps
-    where order_number = 2
-
-),
-{%- endif %}
-
-new_customer_auto as (
-
-    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
-        fixed.new_customer_days, 'second_order_gaps', 'gap_days', settings.auto_new_customer_percentile) }}
-
-),
-
-inactive_regular_auto as (
-
-    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
-        fixed.inactive_days_regular, 'window_gaps', 'gap_days', settings.auto_inactive_percentile,
-        "frequency_tier = 'regular'") }}
-
-),
-
-inactive_loyal_auto as (
-
-    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
-        fixed.inactive_days_loyal, 'window_gaps', 'gap_days', settings.auto_inactive_percentile,
-        "frequency_tier = 'loyal'") }}
-
-),
-
-lost_auto as (
-
-    {{ rfm_lifecycle.rfm_percentile_disc_when_auto(
-        fixed.lost_days, 'window_gaps', 'gap_days', settings.auto_lost_percentile) }}
-
-),
-
 days_resolved as (
 
     select
-        loyal_resolved.*,
-        {%- for name, auto_cte in [
-            ('new_customer_days', 'new_customer_auto'),
-            ('inactive_days_regular', 'inactive_regular_auto'),
-            ('inactive_days_loyal', 'inactive_loyal_auto'),
-        ] %}
+        learned.loyal_min_orders,
+        learned.loyal_min_orders_method,
+        learned.loyal_min_orders_sample_size,
+        {%- for name in ['new_customer_days', 'inactive_days_regular', 'inactive_days_loyal'] %}
         {%- if fixed[name] == 'auto' %}
         case
-            when {{ auto_cte }}.sample_size = 0 then {{ fallback[name] }}
+            when learned.{{ name }}_sample_size = 0 then {{ fallback[name] }}
             -- A zero-day threshold would make every customer inactive the day after an order.
-            else greatest(1, {{ auto_cte }}.percentile_value)
+            else greatest(1, learned.{{ name }}_learned)
         end as {{ name }},
-        case when {{ auto_cte }}.sample_size = 0 then 'auto_fallback' else 'auto' end as {{ name }}_method,
+        case when learned.{{ name }}_sample_size = 0 then 'auto_fallback' else 'auto' end as {{ name }}_method,
+        learned.{{ name }}_sample_size,
         {%- else %}
         {{ fixed[name] }} as {{ name }},
         'fixed' as {{ name }}_method,
+        null as {{ name }}_sample_size,
         {%- endif %}
-        {{ auto_cte ~ '.sample_size' if fixed[name] == 'auto' else 'null' }} as {{ name }}_sample_size,
         {%- endfor %}
-        lost_auto.percentile_value as lost_days_learned,
-        lost_auto.sample_size as lost_days_sample_size
+        learned.lost_days_learned,
+        learned.lost_days_sample_size
 
-    from loyal_resolved
-    cross join new_customer_auto
-    cross join inactive_regular_auto
-    cross join inactive_loyal_auto
-    cross join lost_auto
+    from learned
 
 ),
 
@@ -221,6 +109,3 @@ final as (
 )
 
 select * from final
-
--- Kept in the lineage when every threshold is fixed and neither is read.
--- depends_on: {{ ref('int_order_gaps') }}, {{ ref('int_customers_aggregated') }}

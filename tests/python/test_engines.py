@@ -277,8 +277,11 @@ def test_loader_keeps_dirty_values_as_text(tmp_path: Path) -> None:
 # to the full build's schema), and the marts among them compared. Spark is left out: its full build alone
 # takes minutes, and the learned thresholds are plain SQL over return_curves, which all three engines match.
 PROBABILITY_VARS = {"inactivity_mode": "probability", "publish_snapshots": False}
-PROBABILITY_MODELS = ["int_lifecycle_thresholds_learned", "int_customers_segmented", "customer_segments",
-                      "lifecycle_thresholds", "int_history_periods", "segment_history"]
+# int_lifecycle_thresholds_resolved carries inactivity_mode to the segment rules: without it the rebuild
+# kept the default mode and compared the default marts under the probability name.
+PROBABILITY_MODELS = ["int_lifecycle_thresholds_learned", "int_lifecycle_thresholds_resolved",
+                      "int_lifecycle_segments_assigned", "int_customers_segmented",
+                      "customer_segments", "lifecycle_thresholds", "int_history_periods", "segment_history"]
 PROBABILITY_MARTS = ("customer_segments", "lifecycle_thresholds", "segment_history")
 # `run`, not `build`: the mode's data and unit tests run on DuckDB (test_probability_mode.py, the full build),
 # and the default mode's on every engine; here only the rows are compared (measured: DuckDB 21 s, PostgreSQL 38 s).
@@ -295,6 +298,9 @@ def duckdb_probability_marts(demo_database: Path, tmp_path_factory: pytest.TempP
                 {"RFM_DUCKDB_PATH": str(database), "RFM_DUCKDB_TEMP_DIRECTORY": str(tmp_path / "duckdb_tmp")})
     marts = duckdb_marts(database, PROBABILITY_MARTS)
     assert any(row[0] == ("str", "learned_days_orders_1") for row in marts["lifecycle_thresholds"][1])
+    # The mode must reach the segments, or the comparison below compares the default mode twice.
+    default = duckdb_marts(demo_database, ["customer_segments"])["customer_segments"]
+    assert marts["customer_segments"] != default, "the probability-mode rebuild left customer_segments as it was"
     RUN_STATS["engines: probability mode seconds (DuckDB)"] += time.perf_counter() - started
     return marts
 
