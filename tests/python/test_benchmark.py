@@ -324,7 +324,9 @@ def test_spark_stages_count_for_the_model_whose_statement_ran_them():
 
 
 def test_process_tree_memory_adds_the_processes_that_run_at_once(tmp_path):
-    """dbt on Spark is two large processes at once (Python and the JVM); ru_maxrss sees only the larger."""
+    """dbt on Spark is two large processes at once (Python and the JVM): their memory is summed. (Not compared
+    with ru_maxrss: a spawned child inherits its parent's high-water mark across exec, and once reported 512 MiB
+    here.)"""
     from rfm_bench.processes import measure
 
     script = (
@@ -337,8 +339,8 @@ def test_process_tree_memory_adds_the_processes_that_run_at_once(tmp_path):
     assert measured["returncode"] == 0
     assert measured["tree_processes"] >= 2
     assert measured["peak_tree_rss_mib"] >= 400
+    # The largest single process holds one of the two allocations, the tree both.
     assert measured["peak_process_rss_mib"] < measured["peak_tree_rss_mib"] - 150
-    assert measured["peak_rss_mib"] < measured["peak_tree_rss_mib"] - 150
 
 
 def test_process_tree_memory_counts_a_fork_once(tmp_path):
