@@ -10,7 +10,7 @@ from . import __doc__ as DESCRIPTION
 from .baselines import STEPS
 from .report import print_report, write_results
 from .run import machine_info, run_size
-from .settings import DBT, PROJECT, VERIFY_BY_DEFAULT_UP_TO
+from .settings import VERIFY_BY_DEFAULT_UP_TO, add_size_arguments, checked_work_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,10 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     parser = argparse.ArgumentParser(description=DESCRIPTION.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, nargs="+", default=[10_000_000],
-                        help="sizes to measure, in orders (default 10000000)")
-    parser.add_argument("--work-dir", type=Path, default=PROJECT / "target" / "bench",
-                        help="data cache, databases and results (default target/bench)")
+    add_size_arguments(parser, [10_000_000])
     parser.add_argument("--verify", action=argparse.BooleanOptionalAction, default=None,
                         help="rebuild with --full-refresh after the daily run and compare the core marts "
                              f"(default: on up to {VERIFY_BY_DEFAULT_UP_TO:,} orders)")
@@ -33,13 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force-pandas", action="store_true",
                         help="run pandas even when it looks larger than the memory available")
     args = parser.parse_args(argv)
-    if any(n < 1 for n in args.orders):
-        parser.error("--orders must be positive")
-    if not DBT.exists():
-        sys.exit(f"benchmark: no dbt at {DBT}; run `make setup` and use .venv/bin/python")
-
-    work = args.work_dir.resolve()
-    work.mkdir(parents=True, exist_ok=True)
+    work = checked_work_dir(parser, args)
     machine = machine_info()
     failures = []
     for orders in args.orders:

@@ -1,6 +1,7 @@
 """Paths, the selection, the targets and the project rules the baselines follow."""
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 from pathlib import Path
@@ -68,3 +69,25 @@ def project_rules() -> dict:
         # null = the day of the run, as dbt's run_started_at (UTC) gives it.
         "max_order_date": str(max_order_date or dt.datetime.now(dt.timezone.utc).date().isoformat()),
     }
+
+
+# ---------------------------------------------------------------------------
+# The command lines' shared part (`make bench`, `make bench-spark`)
+# ---------------------------------------------------------------------------
+def add_size_arguments(parser: argparse.ArgumentParser, default_orders: list[int]) -> None:
+    default = " ".join(str(n) for n in default_orders)
+    parser.add_argument("--orders", type=int, nargs="+", default=default_orders,
+                        help=f"sizes to measure, in orders (default {default})")
+    parser.add_argument("--work-dir", type=Path, default=PROJECT / "target" / "bench",
+                        help="data cache, databases and results (default target/bench)")
+
+
+def checked_work_dir(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Path:
+    """The sizes checked, dbt found, and the work folder made."""
+    if any(n < 1 for n in args.orders):
+        parser.error("--orders must be positive")
+    if not DBT.exists():
+        sys.exit(f"benchmark: no dbt at {DBT}; run `make setup` and use .venv/bin/python")
+    work = args.work_dir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    return work

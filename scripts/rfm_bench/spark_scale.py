@@ -33,7 +33,7 @@ from .data import generated_orders, sample_orders
 from .processes import dbt_vars, failed, measure, run_dbt_build
 from .report import fmt, markdown_table, text_table
 from .run import machine_info, ratio
-from .settings import DBT, PROJECT
+from .settings import PROJECT, add_size_arguments, checked_work_dir
 from .spark_events import OTHER, event_log_file, stages_per_model
 
 RAW_SCHEMA = "rfm_bench_raw"
@@ -200,18 +200,11 @@ def write_report(report: dict, work: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, nargs="+", default=[1_000_000, 10_000_000],
-                        help="sizes in orders, smallest first (default 1000000 10000000)")
-    parser.add_argument("--work-dir", type=Path, default=PROJECT / "target" / "bench")
+    add_size_arguments(parser, [1_000_000, 10_000_000])
     parser.add_argument("--driver-memory", default="12g",
                         help="Spark driver memory (default 12g; the profile's 2g is for the demo)")
     args = parser.parse_args(argv)
-    if any(n < 1 for n in args.orders):
-        parser.error("--orders must be positive")
-    if not DBT.exists():
-        sys.exit(f"benchmark: no dbt at {DBT}; run `make setup` and use .venv/bin/python")
-    work = args.work_dir.resolve()
-    work.mkdir(parents=True, exist_ok=True)
+    work = checked_work_dir(parser, args)
     report = {
         "machine": machine_info(),
         "spark_settings": {"cores": os.environ.get("RFM_SPARK_CORES", "2"), "driver_memory": args.driver_memory,
@@ -222,13 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     print(fixed_line(report["fixed_cost"]), flush=True)
     for orders in sorted(args.orders):
         report["sizes"].append(run_size(orders, work, args.driver_memory, report["fixed_cost"]))
-        report["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        path = write_report(report, work) if orders == max(args.orders) else None
         print()
         print(text_table(CURVE_HEADER, curve_rows(report["sizes"])))
         print(f"\nslowest models on Spark, {orders:,} orders:")
         print(text_table(MODEL_HEADER, model_rows(report["sizes"][-1], limit=12)))
-    print(f"\nresults: {path} and {work / 'results.md'}")
+    report["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    print(f"\nresults: {write_report(report, work)} and {work / 'results.md'}")
     warnings = sum(r["spark_build"]["single_partition_warnings"] for r in report["sizes"])
     if warnings:
         print(f"benchmark: Spark warned {warnings} times that a window moves all data to one partition",
