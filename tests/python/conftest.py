@@ -17,7 +17,7 @@ os.environ.setdefault("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
 # about a fifth of a small build's time here. What a test reads is the console output (kept in
 # assertion messages); a test that reads the file log asks for it (test_reruns.py).
 os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
-# One dbt thread per build: the two xdist workers already keep both cores busy, and dbt's own
+# One dbt thread per build: the xdist workers already keep both cores busy, and dbt's own
 # threads share one interpreter lock. A demo build costs 40 CPU-s with 1 thread against 44 with 4;
 # 4 threads save only 2 s of wall time on an idle machine (DECISIONLOG). Tests of concurrent builds
 # set their own.

@@ -8,7 +8,7 @@ orders_accounting are compared with tests/python/oracle. Where the oracle says
 the build must stop (no rows, no as-of date, auto thresholds that cross a fixed
 lost_days), the build must stop with that message and nothing else.
 
-RFM_ORACLE_EXAMPLES sets the number of generated scenarios (default 10, plus
+RFM_ORACLE_EXAMPLES sets the number of generated scenarios (default 6, plus
 the explicit edge examples); RFM_ORACLE_RANDOM=1 draws new ones each run
 instead of the fixed, reproducible sequence.
 """
@@ -34,7 +34,8 @@ from oracle.return_oracle import returns  # noqa: E402
 from oracle.rfm_oracle import Settings, SourceRow, accounting, compute, threshold_table  # noqa: E402
 from oracle.scenarios import MAX_ORDER_DATE, Scenario, scenarios  # noqa: E402
 
-EXAMPLES = int(os.environ.get("RFM_ORACLE_EXAMPLES", "10"))
+# Each scenario is a dbt build of about 10 s; `make test-oracle-deep` draws 200 fresh ones.
+EXAMPLES = int(os.environ.get("RFM_ORACLE_EXAMPLES", "6"))
 RANDOM = os.environ.get("RFM_ORACLE_RANDOM") == "1"
 # The generated data is dated before MAX_ORDER_DATE; the oracle is told the same "today".
 TODAY = MAX_ORDER_DATE
