@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
+from .answer_cache import AnswerCache
 from .auth import BearerAuthMiddleware
 from .database import DatabaseUnavailable, MartMissing
 from .routes import router
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.state.customer_answers = AnswerCache(settings.cached_customers)
     app.include_router(router)
     app.add_exception_handler(InvalidParameter, _invalid_parameter)
     app.add_exception_handler(RequestValidationError, _invalid_request)

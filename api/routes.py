@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from starlette.convertors import Convertor, register_url_convertor
 
 from . import validation
+from .answer_cache import AnswerCache
 from .database import DatabaseUnavailable, Reader, open_reader
 from .models import (
     ChangesPage,
@@ -85,13 +86,24 @@ def health(response: Response) -> Health:
             responses={**ERRORS, 404: {"model": ErrorAnswer, "description": "No such customer."}},
             tags=["customers"])
 def customer(customer_id: Annotated[str, Path(description="Customer key as in customer_segments.")],
-             reader: ReaderDep) -> CustomerAnswer:
+             request: Request) -> Response:
     """One customer: segment, scores, the thresholds in force for them, action path and next transition."""
     key = validation.customer_id(customer_id)
-    rows = reader.rows("select * from main.customer_segments where customer_id = ?", [key])
-    if not rows:
-        raise HTTPException(404, "No customer with this id in this run.", headers=reader.headers)
-    row = rows[0]
+    choice = database_to_read()
+    cache: AnswerCache = request.app.state.customer_answers
+    answer = cache.get(choice, key)
+    if answer is None:
+        with open_reader(choice) as reader:
+            rows = reader.rows("select * from main.customer_segments where customer_id = ?", [key])
+            if not rows:
+                raise HTTPException(404, "No customer with this id in this run.", headers=reader.headers)
+            answer = (customer_answer(reader, rows[0]).model_dump_json().encode(), reader.headers)
+        cache.put(choice, key, answer)
+    body, headers = answer
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def customer_answer(reader: Reader, row: dict) -> CustomerAnswer:
     in_force = {name: dict(threshold) for name, threshold in reader.facts.thresholds_in_force}
     return CustomerAnswer(
         **_run(reader),

@@ -15,6 +15,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = PROJECT_DIR / "rfm_lifecycle.duckdb"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+# Customer answers kept per published snapshot (api/answer_cache.py): about 2.5 KB each.
+DEFAULT_CACHED_CUSTOMERS = 20_000
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -41,10 +43,12 @@ class Settings:
     port: int
     token: str | None
     auth_enabled: bool
+    cached_customers: int = DEFAULT_CACHED_CUSTOMERS
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Read API_HOST, API_PORT, RFM_API_TOKEN and RFM_API_AUTH; raise SettingsError when unsafe."""
+    """Read API_HOST, API_PORT, RFM_API_TOKEN, RFM_API_AUTH and RFM_API_CACHED_CUSTOMERS; raise
+    SettingsError when unsafe or not valid."""
     environ = os.environ if environ is None else environ
     host = environ.get("API_HOST") or DEFAULT_HOST
     port_text = environ.get("API_PORT") or str(DEFAULT_PORT)
@@ -54,6 +58,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise SettingsError(f"API_PORT must be a port number (1-65535), not {port_text!r}.") from None
     if not 1 <= port <= 65535:
         raise SettingsError(f"API_PORT must be a port number (1-65535), not {port}.")
+
+    cached_text = environ.get("RFM_API_CACHED_CUSTOMERS") or str(DEFAULT_CACHED_CUSTOMERS)
+    if not cached_text.isascii() or not cached_text.isdigit() or int(cached_text) > 10_000_000:
+        raise SettingsError(
+            f"RFM_API_CACHED_CUSTOMERS must be a whole number from 0 (no cache) to 10000000, not {cached_text!r}.")
+    cached_customers = int(cached_text)
 
     auth_setting = (environ.get("RFM_API_AUTH") or "on").strip().lower()
     if auth_setting not in ("on", "off"):
@@ -68,7 +78,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                 f"RFM_API_AUTH=off is only allowed on a loopback address (127.0.0.1), but API_HOST is {host!r}. "
                 "Set RFM_API_TOKEN and drop RFM_API_AUTH=off, or listen on 127.0.0.1."
             )
-        return Settings(host=host, port=port, token=None, auth_enabled=False)
+        return Settings(host=host, port=port, token=None, auth_enabled=False, cached_customers=cached_customers)
     if not token:
         raise SettingsError(
             "The API needs a bearer token: set RFM_API_TOKEN to a long random string "
@@ -77,4 +87,4 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         )
     if len(token) < 16:
         raise SettingsError("RFM_API_TOKEN is shorter than 16 characters; use a long random string.")
-    return Settings(host=host, port=port, token=token, auth_enabled=True)
+    return Settings(host=host, port=port, token=token, auth_enabled=True, cached_customers=cached_customers)

@@ -1,0 +1,140 @@
+"""The API's answers kept per published snapshot (api/answer_cache.py): exact because a published
+snapshot is never written again, so they must never outlive it, never come from a database that
+can change, and never grow past their bound."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from project_support import PROJECT_DIR
+
+sys.path.insert(0, str(PROJECT_DIR))
+from api import settings as api_settings  # noqa: E402
+from api.answer_cache import AnswerCache  # noqa: E402
+from api.app import create_app  # noqa: E402
+from api.snapshot import DatabaseChoice  # noqa: E402
+
+TOKEN = "test-token-0123456789-abcdefghij"
+
+
+def _published(folder: Path, run_id: str) -> DatabaseChoice:
+    folder.mkdir(exist_ok=True)
+    path = folder / f"run_{run_id}.duckdb"
+    path.write_bytes(run_id.encode())
+    return DatabaseChoice(path, "published_snapshot", run_id=run_id)
+
+
+def _point_at(folder: Path, run_id: str) -> None:
+    (folder / "current.json").write_text(json.dumps({"snapshot": f"run_{run_id}.duckdb", "run_id": run_id}))
+
+
+@pytest.fixture()
+def published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder of published snapshots beside a project database the cache reads current.json from."""
+    monkeypatch.delenv("RFM_API_DATABASE", raising=False)
+    monkeypatch.setenv("RFM_DUCKDB_PATH", str(tmp_path / "rfm.duckdb"))
+    return tmp_path / "rfm.duckdb.published"
+
+
+def test_answers_of_one_snapshot_are_kept_and_the_next_snapshot_starts_empty(published: Path) -> None:
+    cache = AnswerCache(10)
+    first, second = _published(published, "r1"), _published(published, "r2")
+    _point_at(published, "r1")
+    cache.put(first, "C1", (b"one", {"X-RFM-Run-Id": "r1"}))
+    assert cache.get(first, "C1") == (b"one", {"X-RFM-Run-Id": "r1"})
+    assert cache.get(second, "C1") is None
+    _point_at(published, "r2")
+    cache.put(second, "C1", (b"two", {"X-RFM-Run-Id": "r2"}))
+    assert cache.get(second, "C1") == (b"two", {"X-RFM-Run-Id": "r2"})
+    assert cache.get(first, "C1") is None, "the old snapshot's answers went with it"
+    # A request that read r1 before the switch and finishes after it keeps its answer to itself.
+    cache.put(first, "C2", (b"late", {"X-RFM-Run-Id": "r1"}))
+    assert cache.get(second, "C1") == (b"two", {"X-RFM-Run-Id": "r2"})
+    assert cache.get(first, "C2") is None
+
+
+def test_a_file_put_back_under_the_same_name_is_another_snapshot(published: Path) -> None:
+    cache = AnswerCache(10)
+    choice = _published(published, "r1")
+    _point_at(published, "r1")
+    cache.put(choice, "C1", (b"old", {}))
+    replacement = choice.path.with_name("replacement")
+    replacement.write_bytes(b"another build, longer")
+    replacement.replace(choice.path)
+    assert cache.get(choice, "C1") is None
+
+
+@pytest.mark.parametrize("source", ["project_database", "RFM_API_DATABASE"])
+def test_a_database_that_can_change_is_never_cached(tmp_path: Path, source: str) -> None:
+    path = tmp_path / "rfm.duckdb"
+    path.write_bytes(b"x")
+    cache = AnswerCache(10)
+    choice = DatabaseChoice(path, source)
+    cache.put(choice, "C1", (b"one", {}))
+    assert cache.get(choice, "C1") is None
+
+
+def test_the_least_recently_asked_customer_goes_first(published: Path) -> None:
+    cache = AnswerCache(2)
+    choice = _published(published, "r1")
+    _point_at(published, "r1")
+    cache.put(choice, "C1", (b"1", {}))
+    cache.put(choice, "C2", (b"2", {}))
+    assert cache.get(choice, "C1") is not None  # C2 is now the least recent
+    cache.put(choice, "C3", (b"3", {}))
+    assert [cache.get(choice, key) is not None for key in ("C1", "C2", "C3")] == [True, False, True]
+    no_cache = AnswerCache(0)
+    no_cache.put(choice, "C1", (b"1", {}))
+    assert no_cache.get(choice, "C1") is None
+
+
+@pytest.mark.parametrize("value", ["-1", "ten", "1e3", "10000001", " 5", "٣"])
+def test_a_cache_size_that_is_not_a_whole_number_in_range_is_refused(value: str) -> None:
+    with pytest.raises(api_settings.SettingsError, match="RFM_API_CACHED_CUSTOMERS"):
+        api_settings.load_settings({"RFM_API_TOKEN": TOKEN, "RFM_API_CACHED_CUSTOMERS": value})
+
+
+def test_the_cache_size_is_read_with_a_default() -> None:
+    assert api_settings.load_settings({"RFM_API_TOKEN": TOKEN}).cached_customers == \
+        api_settings.DEFAULT_CACHED_CUSTOMERS
+    assert api_settings.load_settings({"RFM_API_TOKEN": TOKEN, "RFM_API_CACHED_CUSTOMERS": "0"}).cached_customers == 0
+
+
+def _snapshot_of_demo(folder: Path, demo_database: Path, run_id: str, as_of: str) -> None:
+    folder.mkdir(exist_ok=True)
+    with duckdb.connect(str(folder / f"run_{run_id}.duckdb")) as connection:
+        connection.execute(f"attach '{demo_database}' as built (read_only)")
+        connection.execute(f"create table customer_segments as select * replace (date '{as_of}' as as_of_date) "
+                           "from built.main.customer_segments")
+        connection.execute("create table lifecycle_thresholds as select * from built.main.lifecycle_thresholds")
+    _point_at(folder, run_id)
+
+
+def test_a_kept_answer_is_the_answer_read_afresh(demo_database: Path, published: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Byte for byte and header for header, whether the answer was kept or read again, and a new
+    snapshot answers with its own run at once."""
+    _snapshot_of_demo(published, demo_database, "r1", "2026-01-31")
+    settings = api_settings.load_settings({"RFM_API_TOKEN": TOKEN})
+    uncached = api_settings.load_settings({"RFM_API_TOKEN": TOKEN, "RFM_API_CACHED_CUSTOMERS": "0"})
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(create_app(settings)) as kept, TestClient(create_app(uncached)) as fresh:
+        for customer in ("C000433", "C000061", "C000433"):
+            answers = [kept.get(f"/customers/{customer}", headers=auth), fresh.get(f"/customers/{customer}", headers=auth)]
+            assert [answer.status_code for answer in answers] == [200, 200]
+            assert answers[0].content == answers[1].content
+            assert {key: answers[0].headers[key] for key in ("x-rfm-run-id", "x-rfm-as-of-date", "content-type")} == \
+                {key: answers[1].headers[key] for key in ("x-rfm-run-id", "x-rfm-as-of-date", "content-type")}
+        assert len(kept.app.state.customer_answers) == 2
+        assert kept.get("/customers/no-such-customer", headers=auth).status_code == 404
+        assert len(kept.app.state.customer_answers) == 2, "an unknown id is not kept"
+        _snapshot_of_demo(published, demo_database, "r2", "2026-02-28")
+        answer = kept.get("/customers/C000433", headers=auth)
+        assert (answer.headers["x-rfm-run-id"], answer.json()["as_of_date"]) == ("r2", "2026-02-28")
+        assert len(kept.app.state.customer_answers) == 1
