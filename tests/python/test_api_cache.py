@@ -34,6 +34,13 @@ def _point_at(folder: Path, run_id: str) -> None:
     (folder / "current.json").write_text(json.dumps({"snapshot": f"run_{run_id}.duckdb", "run_id": run_id}))
 
 
+def _served(folder: Path, run_id: str) -> DatabaseChoice:
+    """A published snapshot that current.json names."""
+    choice = _published(folder, run_id)
+    _point_at(folder, run_id)
+    return choice
+
+
 @pytest.fixture()
 def published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The folder of published snapshots beside a project database the cache reads current.json from."""
@@ -61,8 +68,7 @@ def test_answers_of_one_snapshot_are_kept_and_the_next_snapshot_starts_empty(pub
 
 def test_a_file_put_back_under_the_same_name_is_another_snapshot(published: Path) -> None:
     cache = AnswerCache(10)
-    choice = _published(published, "r1")
-    _point_at(published, "r1")
+    choice = _served(published, "r1")
     cache.put(choice, "C1", (b"old", {}))
     replacement = choice.path.with_name("replacement")
     replacement.write_bytes(b"another build, longer")
@@ -82,8 +88,7 @@ def test_a_database_that_can_change_is_never_cached(tmp_path: Path, source: str)
 
 def test_the_least_recently_asked_customer_goes_first(published: Path) -> None:
     cache = AnswerCache(2)
-    choice = _published(published, "r1")
-    _point_at(published, "r1")
+    choice = _served(published, "r1")
     cache.put(choice, "C1", (b"1", {}))
     cache.put(choice, "C2", (b"2", {}))
     assert cache.get(choice, "C1") is not None  # C2 is now the least recent
@@ -126,7 +131,7 @@ def test_a_kept_answer_is_the_answer_read_afresh(demo_database: Path, published:
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with TestClient(create_app(settings)) as kept, TestClient(create_app(uncached)) as fresh:
         for customer in ("C000433", "C000061", "C000433"):
-            answers = [kept.get(f"/customers/{customer}", headers=auth), fresh.get(f"/customers/{customer}", headers=auth)]
+            answers = [app.get(f"/customers/{customer}", headers=auth) for app in (kept, fresh)]
             assert [answer.status_code for answer in answers] == [200, 200]
             assert answers[0].content == answers[1].content
             assert {key: answers[0].headers[key] for key in ("x-rfm-run-id", "x-rfm-as-of-date", "content-type")} == \
