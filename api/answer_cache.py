@@ -8,8 +8,8 @@ their answers are never kept. The least recently asked customer goes first when
 the cache is full; RFM_API_CACHED_CUSTOMERS sets the size (0: no cache).
 
 Why: on the 2-core machine a lookup cost about 2.2 ms of server CPU, 1.1 ms of it
-DuckDB's query for one row of the wide customer table and about 0.4 ms FastAPI's
-check and encoding of the answer (docs/api.md, "Under load")."""
+DuckDB's query for one row of the wide customer table; a kept answer costs about
+0.5 ms (docs/api.md, "Under load")."""
 
 from __future__ import annotations
 

@@ -88,8 +88,14 @@ def health(response: Response) -> Health:
 def customer(customer_id: Annotated[str, Path(description="Customer key as in customer_segments.")],
              request: Request) -> Response:
     """One customer: segment, scores, the thresholds in force for them, action path and next transition."""
-    key = validation.customer_id(customer_id)
     choice = database_to_read()
+    try:
+        key = validation.customer_id(customer_id)
+    except validation.InvalidParameter as error:
+        # Errors carry the run's headers too, as on every other route.
+        with open_reader(choice) as reader:
+            error.rfm_headers = reader.headers  # type: ignore[attr-defined]
+        raise
     cache: AnswerCache = request.app.state.customer_answers
     answer = cache.get(choice, key)
     if answer is None:

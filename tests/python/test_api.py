@@ -223,6 +223,7 @@ def test_bad_ids_are_422(client: httpx.Client, raw_id: str) -> None:
     answer = client.get(f"/customers/{raw_id}")
     assert answer.status_code == 422, answer.text
     assert set(answer.json()) == {"detail", "parameter"} and len(answer.text) < 300
+    assert answer.headers["x-rfm-run-id"] and answer.headers["x-rfm-as-of-date"] == AS_OF, "errors name the run too"
 
 
 @pytest.mark.parametrize(("path", "parameters"), [
