@@ -14,7 +14,7 @@ import decimal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -22,6 +22,19 @@ from .snapshot import DatabaseChoice, database_to_read
 
 UNPUBLISHED_RUN_ID = "unpublished"
 SCHEMA = "main"
+# One thread per database: every query here reads one table of a small mart for one request, and
+# DuckDB's thread pool cost more CPU than it saved on such queries (a customer lookup 1.5 ms with one
+# thread against 2.1 ms with two, on the demo). DuckDB keeps one configuration per open file in a
+# process, so the anchor and every request connect with this same one.
+READ_CONFIG = {"threads": 1}
+# Column types converted inside DuckDB for queries of many rows (Reader.all_columns), so they reach
+# Python as JSON-ready values: decimals become doubles (the same double as float(Decimal): one
+# correctly rounded division) and dates ISO text. On the demo a page of 100 customers cost 4.3 ms
+# this way against 5.2 ms converted in Python; one customer's row 2.5 ms against 1.7 ms, because
+# the casts cost more to plan than one row costs to convert, so single rows use select *.
+CAST_IN_SQL = (("DECIMAL", "double"), ("DATE", "varchar"))
+JSON_READY_TYPES = frozenset({"VARCHAR", "DOUBLE", "FLOAT", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT",
+                              "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"})
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -51,14 +64,33 @@ class SnapshotFacts:
     tables: frozenset[str]
     as_of_date: str | None
     thresholds_in_force: tuple[tuple[str, dict], ...] = ()
+    select_lists: dict[str, str] = field(default_factory=dict)  # table -> its columns, see select_list()
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def select_list(columns: list[tuple[str, str]]) -> str:
+    """Every column of a table, in order, with the types of CAST_IN_SQL converted to JSON-ready ones."""
+    parts = []
+    for name, data_type in columns:
+        cast = next((target for prefix, target in CAST_IN_SQL
+                     if data_type == prefix or data_type.startswith(prefix + "(")), None)
+        parts.append(f"cast({quoted(name)} as {cast}) as {quoted(name)}" if cast else quoted(name))
+    return ", ".join(parts)
 
 
 def read_facts(connection: duckdb.DuckDBPyConnection) -> SnapshotFacts:
     rows = connection.execute(
-        "select table_name from information_schema.tables where table_schema = ? and table_catalog = current_database()",
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_catalog = current_database() order by table_name, ordinal_position",
         [SCHEMA],
     ).fetchall()
-    tables = frozenset(row[0] for row in rows)
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        columns.setdefault(table, []).append((column, data_type))
+    tables = frozenset(columns)
     as_of = None
     if "customer_segments" in tables:
         (as_of,) = connection.execute("select max(as_of_date) from main.customer_segments").fetchone()
@@ -71,7 +103,8 @@ def read_facts(connection: duckdb.DuckDBPyConnection) -> SnapshotFacts:
                 "order by threshold_name"
             ).fetchall()
         )
-    return SnapshotFacts(tables, to_json_value(as_of), in_force)
+    return SnapshotFacts(tables, to_json_value(as_of), in_force,
+                         {table: select_list(names) for table, names in columns.items()})
 
 
 @dataclass
@@ -104,10 +137,25 @@ class Reader:
         if table not in self.tables():
             raise MartMissing(table)
 
+    def all_columns(self, table: str) -> str:
+        """The select list for every column of a mart, read from the catalog (never from input)."""
+        self.require(table)
+        return self.facts.select_lists[table]
+
     def rows(self, sql: str, parameters: list | None = None) -> list[dict]:
         cursor = self.connection.execute(sql, parameters or [])
         names = [column[0] for column in cursor.description]
-        return [{name: to_json_value(value) for name, value in zip(names, row)} for row in cursor.fetchall()]
+        converted = [index for index, column in enumerate(cursor.description)
+                     if str(column[1]) not in JSON_READY_TYPES]
+        if not converted:
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+        answers = []
+        for row in cursor.fetchall():
+            values = list(row)
+            for index in converted:
+                values[index] = to_json_value(values[index])
+            answers.append(dict(zip(names, values)))
+        return answers
 
 
 class SnapshotAnchor:
@@ -137,7 +185,7 @@ class SnapshotAnchor:
             if path is None:
                 return
             try:
-                self._connection = duckdb.connect(path, read_only=True)
+                self._connection = duckdb.connect(path, read_only=True, config=READ_CONFIG)
                 self._path = path
                 self._facts = read_facts(self._connection)
             except duckdb.Error:
@@ -164,7 +212,7 @@ def open_reader(choice: DatabaseChoice | None = None) -> Iterator[Reader]:
         )
     ANCHOR.hold(choice)
     try:
-        connection = duckdb.connect(str(choice.path), read_only=True)
+        connection = duckdb.connect(str(choice.path), read_only=True, config=READ_CONFIG)
     except duckdb.Error as error:
         if "lock" in str(error).lower():
             raise DatabaseUnavailable(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from starlette.convertors import Convertor, register_url_convertor
 
 from . import validation
-from .answer_cache import AnswerCache
+from .answer_cache import Answer, AnswerCache
 from .database import DatabaseUnavailable, Reader, open_reader
 from .models import (
     ChangesPage,
@@ -21,7 +21,7 @@ from .models import (
     SummaryAnswer,
     ThresholdsAnswer,
 )
-from .snapshot import database_to_read
+from .snapshot import DatabaseChoice, database_to_read
 
 
 
@@ -99,6 +99,7 @@ def customer(customer_id: Annotated[str, Path(description="Customer key as in cu
     cache: AnswerCache = request.app.state.customer_answers
     answer = cache.get(choice, key)
     if answer is None:
+        cache.warm(choice, all_customer_answers)
         with open_reader(choice) as reader:
             rows = reader.rows("select * from main.customer_segments where customer_id = ?", [key])
             if not rows:
@@ -107,6 +108,17 @@ def customer(customer_id: Annotated[str, Path(description="Customer key as in cu
         cache.put(choice, key, answer)
     body, headers = answer
     return Response(body, media_type="application/json", headers=headers)
+
+
+def all_customer_answers(choice: DatabaseChoice, at_most: int) -> dict[str, Answer] | None:
+    """Every customer's answer as the customer route sends it, or None when there are more than at_most."""
+    with open_reader(choice) as reader:
+        (customers,) = reader.connection.execute("select count(*) from main.customer_segments").fetchone()
+        if customers > at_most:
+            return None
+        rows = reader.rows(f"select {reader.all_columns('customer_segments')} from main.customer_segments")
+        return {row["customer_id"]: (customer_answer(reader, row).model_dump_json().encode(), reader.headers)
+                for row in rows}
 
 
 def customer_answer(reader: Reader, row: dict) -> CustomerAnswer:
@@ -139,7 +151,7 @@ def segment_customers(
     """Customers of one lifecycle segment, ordered by customer_id, a page at a time (keyset paging:
     a page never repeats or skips a customer, however deep)."""
     name = validation.segment(segment)
-    sql = "select * from main.customer_segments where lifecycle_segment = ?"
+    sql = f"select {reader.all_columns('customer_segments')} from main.customer_segments where lifecycle_segment = ?"
     parameters: list = [name]
     if cursor is not None:
         sql += " and customer_id > ?"

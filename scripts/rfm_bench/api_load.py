@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from .loopback_client import LoopbackClient, ProtocolError
 from .settings import DBT, PROJECT
 
 CLIENTS = 16
@@ -46,6 +47,7 @@ SECONDS = 90.0  # long enough for two rebuilds to be published during the load (
 MIX = (("customer", 0.8), ("segment_page", 0.15), ("summary", 0.05))
 LIFECYCLE_SEGMENTS = ("new", "one_time", "regular", "loyal", "inactive", "lost")
 CUSTOMER_P95_TARGET_MS = 50.0
+REQUEST_TIMEOUT_S = 10.0
 
 
 def free_port() -> int:
@@ -84,6 +86,18 @@ def published_customers(database: Path) -> tuple[list[str], dt.date]:
     return [row[0] for row in rows], as_of_date
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU of a running process (Linux /proc), to split the machine's CPU by part."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds spent on every core, idle and I/O wait excepted, since boot."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -110,16 +124,17 @@ def pick_request(generator: random.Random, customer_ids: list[str]) -> tuple[str
 async def client(base_url: str, token: str, customer_ids: list[str], seed: int, stop_at: float,
                  samples: list[tuple[str, float, int, str]]) -> None:
     generator = random.Random(seed)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=10) as session:
+    host, port = base_url.rsplit("//", 1)[1].rsplit(":", 1)
+    async with LoopbackClient(host, int(port), {"Authorization": f"Bearer {token}"}) as session:
         while time.monotonic() < stop_at:
             kind, path, params = pick_request(generator, customer_ids)
             started = time.perf_counter()
             try:
-                response = await session.get(path, params=params)
-                status, run_id = response.status_code, response.headers.get("X-RFM-Run-Id", "")
-            except httpx.HTTPError as error:
+                status, headers, _ = await asyncio.wait_for(session.get(path, params), REQUEST_TIMEOUT_S)
+                run_id = headers.get("x-rfm-run-id", "")
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ProtocolError) as error:
                 status, run_id = 0, type(error).__name__
+                await session.close()
             samples.append((kind, (time.perf_counter() - started) * 1000, status, run_id))
 
 
@@ -175,6 +190,7 @@ def run(work: Path, clients: int, seconds: float) -> dict:
         wait_until_healthy(base_url, server)
         samples: list[tuple[str, float, int, str]] = []
         load_before = os.getloadavg()
+        cpu_before = (process_cpu_seconds(server.pid), time.process_time(), machine_busy_seconds())
         stop_at = time.monotonic() + seconds
         builder = dbt_build(environment, as_of + dt.timedelta(days=1), log)
         build_started = time.monotonic()
@@ -197,6 +213,7 @@ def run(work: Path, clients: int, seconds: float) -> dict:
             await asyncio.gather(*tasks)
 
         asyncio.run(load_and_rebuild())
+        cpu_after = (process_cpu_seconds(server.pid), time.process_time(), machine_busy_seconds())
         still_building = builder.poll() is None
         builder.wait()
     finally:
@@ -213,9 +230,22 @@ def run(work: Path, clients: int, seconds: float) -> dict:
         "rebuilds_finished_during_load": rebuilds,
         "rebuild_running_at_the_end": still_building,
         "load_average_before": [round(value, 2) for value in load_before],
+        "cpu_ms_per_request": cpu_per_request(cpu_before, cpu_after, len(samples)),
+        # The server inherits this setting (api/settings.py); 0 = every lookup reads its row.
+        "cached_customers": os.environ.get("RFM_API_CACHED_CUSTOMERS") or "default",
         **summarise(samples, seconds),
     }
     return result
+
+
+def cpu_per_request(before: tuple[float, float, float], after: tuple[float, float, float],
+                    requests: int) -> dict:
+    """The machine's CPU during the load, per request served: the API server, the load generator, and the
+    rest (the rebuilds, mostly). On two cores a closed loop of clients is bounded by these sums."""
+    server, generator, machine = (end - start for start, end in zip(before, after))
+    per = 1000 / max(requests, 1)
+    return {"server": round(server * per, 2), "load_generator": round(generator * per, 2),
+            "rest": round(max(machine - server - generator, 0) * per, 2), "machine": round(machine * per, 2)}
 
 
 def report(result: dict) -> str:
@@ -223,7 +253,8 @@ def report(result: dict) -> str:
         f"## API under load during rebuilds ({result['measured_at']})",
         "",
         f"{result['clients']} clients for {result['seconds']:.0f} s on the demo "
-        f"({result['customers']:,} customers), `dbt build` running back to back meanwhile.",
+        f"({result['customers']:,} customers), `dbt build` running back to back meanwhile; "
+        f"RFM_API_CACHED_CUSTOMERS: {result['cached_customers']}.",
         "",
         "| endpoint | requests | per s | errors | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -245,6 +276,8 @@ def report(result: dict) -> str:
         f"one still running at the end: {result['rebuild_running_at_the_end']}.",
         f"Runs that answered (X-RFM-Run-Id: requests): {result['runs_answering']}. "
         f"Load average before the load (1, 5, 15 min): {result['load_average_before']}.",
+        "CPU ms per request served (API server, load generator, the rest: rebuilds mostly; machine): "
+        f"{result['cpu_ms_per_request']}.",
         "",
     ]
     return "\n".join(lines)

@@ -126,7 +126,8 @@ def test_a_kept_answer_is_the_answer_read_afresh(demo_database: Path, published:
     """Byte for byte and header for header, whether the answer was kept or read again, and a new
     snapshot answers with its own run at once."""
     _snapshot_of_demo(published, demo_database, "r1", "2026-01-31")
-    settings = api_settings.load_settings({"RFM_API_TOKEN": TOKEN})
+    # Fewer places than customers: the cache keeps answers one lookup at a time, never all at once.
+    settings = api_settings.load_settings({"RFM_API_TOKEN": TOKEN, "RFM_API_CACHED_CUSTOMERS": "5"})
     uncached = api_settings.load_settings({"RFM_API_TOKEN": TOKEN, "RFM_API_CACHED_CUSTOMERS": "0"})
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with TestClient(create_app(settings)) as kept, TestClient(create_app(uncached)) as fresh:
@@ -136,6 +137,8 @@ def test_a_kept_answer_is_the_answer_read_afresh(demo_database: Path, published:
             assert answers[0].content == answers[1].content
             assert {key: answers[0].headers[key] for key in ("x-rfm-run-id", "x-rfm-as-of-date", "content-type")} == \
                 {key: answers[1].headers[key] for key in ("x-rfm-run-id", "x-rfm-as-of-date", "content-type")}
+        assert kept.app.state.customer_answers.fill_thread is not None
+        kept.app.state.customer_answers.fill_thread.join(30)
         assert len(kept.app.state.customer_answers) == 2
         assert kept.get("/customers/no-such-customer", headers=auth).status_code == 404
         assert len(kept.app.state.customer_answers) == 2, "an unknown id is not kept"
@@ -143,3 +146,89 @@ def test_a_kept_answer_is_the_answer_read_afresh(demo_database: Path, published:
         answer = kept.get("/customers/C000433", headers=auth)
         assert (answer.headers["x-rfm-run-id"], answer.json()["as_of_date"]) == ("r2", "2026-02-28")
         assert len(kept.app.state.customer_answers) == 1
+
+
+def test_a_snapshot_whose_customers_all_fit_is_kept_whole_with_the_answers_read_afresh(
+        demo_database: Path, published: Path) -> None:
+    """The first lookup starts one fill of every customer; the filled answers are byte for byte the ones
+    a lookup reads, and a new snapshot is filled again."""
+    _snapshot_of_demo(published, demo_database, "r1", "2026-01-31")
+    with duckdb.connect(str(demo_database), read_only=True) as connection:
+        customer_ids = [row[0] for row in connection.execute(
+            "select customer_id from main.customer_segments order by customer_id").fetchall()]
+    settings = api_settings.load_settings({"RFM_API_TOKEN": TOKEN})
+    uncached = api_settings.load_settings({"RFM_API_TOKEN": TOKEN, "RFM_API_CACHED_CUSTOMERS": "0"})
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(create_app(settings)) as kept, TestClient(create_app(uncached)) as fresh:
+        cache = kept.app.state.customer_answers
+        assert kept.get(f"/customers/{customer_ids[0]}", headers=auth).status_code == 200
+        cache.fill_thread.join(60)
+        assert len(cache) == len(customer_ids)
+        first_fill = cache.fill_thread
+        for customer in customer_ids[::len(customer_ids) // 25]:
+            answers = [app.get(f"/customers/{customer}", headers=auth) for app in (kept, fresh)]
+            assert answers[0].content == answers[1].content
+            assert answers[0].headers["x-rfm-run-id"] == answers[1].headers["x-rfm-run-id"] == "r1"
+        assert cache.fill_thread is first_fill, "one fill per snapshot"
+        _snapshot_of_demo(published, demo_database, "r2", "2026-02-28")
+        answer = kept.get(f"/customers/{customer_ids[-1]}", headers=auth)
+        assert answer.headers["x-rfm-run-id"] == "r2" and answer.json()["as_of_date"] == "2026-02-28"
+        assert cache.fill_thread is not first_fill
+        cache.fill_thread.join(60)
+        assert len(cache) == len(customer_ids)
+        assert cache.get(cache_choice(published, "r2"), customer_ids[0]) is not None
+
+
+def cache_choice(folder: Path, run_id: str) -> DatabaseChoice:
+    return DatabaseChoice(folder / f"run_{run_id}.duckdb", "published_snapshot", run_id=run_id)
+
+
+def test_a_fill_that_fails_or_does_not_fit_leaves_the_lookups_to_themselves(published: Path) -> None:
+    choice = _served(published, "r1")
+    cache = AnswerCache(3)
+
+    def too_many(_choice: DatabaseChoice, at_most: int) -> None:
+        assert at_most == 3
+        return None
+
+    cache.warm(choice, too_many)
+    cache.fill_thread.join(10)
+    assert len(cache) == 0
+
+    failing = AnswerCache(3)
+
+    def broken(_choice: DatabaseChoice, _at_most: int) -> dict:
+        raise OSError("disk gone")
+
+    failing.warm(choice, broken)
+    failing.fill_thread.join(10)
+    failing.put(choice, "C1", (b"1", {}))
+    assert failing.get(choice, "C1") == (b"1", {})
+
+    late = AnswerCache(3)
+    # The fill of r1 finishes after r2 is published and asked for: it is dropped.
+    late.put(_served(published, "r2"), "C9", (b"9", {}))
+    late.warm(choice, lambda _choice, _at_most: {"C1": (b"1", {})})
+    late.fill_thread.join(10)
+    assert late.get(choice, "C1") is None and len(late) == 1
+
+
+def test_values_converted_by_duckdb_are_the_values_python_converted(demo_database: Path) -> None:
+    """Decimals become the same doubles and dates the same ISO text, in every column of the marts the API
+    reads whole."""
+    from api.database import READ_CONFIG, read_facts, select_list, to_json_value
+
+    assert select_list([("amount", "DECIMAL(38,2)"), ('odd "name"', "DATE"), ("n", "BIGINT")]) == (
+        'cast("amount" as double) as "amount", cast("odd ""name""" as varchar) as "odd ""name""", "n"')
+    compared = 0
+    with duckdb.connect(str(demo_database), read_only=True, config=READ_CONFIG) as connection:
+        facts = read_facts(connection)
+        for table in ("customer_segments", "segment_summary", "lifecycle_thresholds"):
+            python_side = [[to_json_value(value) for value in row] for row in
+                           connection.execute(f'select * from main."{table}" order by all').fetchall()]
+            sql_side = [list(row) for row in connection.execute(
+                f'select {facts.select_lists[table]} from main."{table}" order by all').fetchall()]
+            sql_side = [[to_json_value(value) for value in row] for row in sql_side]  # timestamps, if any
+            assert sql_side == python_side, table
+            compared += len(python_side)
+    assert compared > 10_000

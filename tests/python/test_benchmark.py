@@ -269,9 +269,21 @@ def test_api_load_counts_every_failed_request_as_an_error_and_lists_the_runs():
     assert result["runs_answering"] == {"run_a": 2, "run_b": 2, "ConnectError": 1}
     text = report({**result, "measured_at": "now", "clients": 16, "seconds": 2.0, "customers": 10,
                    "rebuilds_finished_during_load": [{"as_of_date": "2025-07-01", "seconds": 31.0, "status": 0}],
-                   "rebuild_running_at_the_end": True, "load_average_before": [0.5, 0.4, 0.3]})
+                   "rebuild_running_at_the_end": True, "load_average_before": [0.5, 0.4, 0.3],
+                   "cached_customers": "0",
+                   "cpu_ms_per_request": {"server": 1.5, "load_generator": 0.1, "rest": 1.2, "machine": 2.8}})
     assert "| customer | 3 | 1.5 | 1 | 20.0 | 30.0 | 30.0 | 30.0 |" in text
     assert "**met**" in text and "2025-07-01 in 31.0 s, status 0" in text
+    assert "RFM_API_CACHED_CUSTOMERS: 0" in text and "'server': 1.5" in text
+
+
+def test_api_load_splits_the_machine_cpu_per_request():
+    from rfm_bench.api_load import cpu_per_request
+
+    # server 2 s, generator 0.5 s, machine 6 s over 1,000 requests
+    assert cpu_per_request((10.0, 1.0, 100.0), (12.0, 1.5, 106.0), 1000) == {
+        "server": 2.0, "load_generator": 0.5, "rest": 3.5, "machine": 6.0}
+    assert cpu_per_request((0.0, 0.0, 0.0), (1.0, 0.0, 0.5), 0)["rest"] == 0.0
 
 
 def test_api_load_sends_the_mix_a_crm_sync_sends():
@@ -285,6 +297,60 @@ def test_api_load_sends_the_mix_a_crm_sync_sends():
     assert 0.75 < share < 0.85
     assert {path for kind, path, _ in kinds if kind == "customer"} == {"/customers/c1", "/customers/c 2"}
     assert {path.split("/")[2] for kind, path, _ in kinds if kind == "segment_page"} == set(LIFECYCLE_SEGMENTS)
+
+
+def test_the_load_client_reads_kept_alive_answers_and_refuses_what_it_cannot_read():
+    """scripts/rfm_bench/loopback_client.py against a tiny server: two answers on one connection, the
+    request line and headers as sent, a closed connection reopened, a chunked answer refused."""
+    import asyncio
+
+    from rfm_bench.loopback_client import LoopbackClient, ProtocolError
+
+    seen: list[bytes] = []
+    connections = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                break
+            seen.append(head)
+            target = head.split(b" ")[1]
+            if target.startswith(b"/chunked"):
+                writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+            elif target.startswith(b"/close"):
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye")
+                await writer.drain()
+                writer.close()
+                return
+            else:
+                body = b'{"path": "' + target + b'"}'
+                writer.write(b"HTTP/1.1 200 OK\r\nX-RFM-Run-Id: r1\r\nContent-Length: "
+                             + str(len(body)).encode() + b"\r\n\r\n" + body)
+            await writer.drain()
+
+    async def scenario() -> None:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with LoopbackClient("127.0.0.1", port, {"Authorization": "Bearer t"}) as client:
+            assert await client.get("/customers/c 1") == (
+                200, {"x-rfm-run-id": "r1", "content-length": "28"}, b'{"path": "/customers/c%201"}')
+            status, _, body = await client.get("/segments/new/customers", {"limit": 100})
+            assert (status, body) == (200, b'{"path": "/segments/new/customers?limit=100"}')
+            assert len(connections) == 1, "one kept-alive connection"
+            assert (await client.get("/close"))[2] == b"bye"
+            assert (await client.get("/again"))[0] == 200
+            assert len(connections) == 2, "a closed connection is opened again"
+            with pytest.raises(ProtocolError, match="Content-Length"):
+                await client.get("/chunked")
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(scenario())
+    assert seen[0].startswith(b"GET /customers/c%201 HTTP/1.1\r\nHost: 127.0.0.1:")
+    assert b"\r\nAuthorization: Bearer t\r\n" in seen[0]
 
 
 # ---------------------------------------------------------------------------
