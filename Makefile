@@ -7,13 +7,6 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export RFM_DUCKDB_PATH ?= $(CURDIR)/rfm_lifecycle.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
-# Python keeps each imported module compiled (.pyc) for the next process. Some images set
-# PYTHONDONTWRITEBYTECODE=1 (this machine does), and then every dbt run, test worker and child
-# process compiles dbt, pandas and the rest from source again: importing dbt took 3.2 s instead of
-# 1.6 s, and `make test` 19 min 26 s (2026-12-07). The compiled files go under the venv, never
-# beside the sources, and `make clean` removes them with it.
-unexport PYTHONDONTWRITEBYTECODE
-export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 DEMO_ORDERS := data/demo/orders.csv
 DEMO_CUSTOMERS := data/demo/customers.csv
 
