@@ -206,8 +206,8 @@ bench-btyd: setup demo
 # The read-only API under load while `dbt build` runs back to back (docs/benchmark.md):
 # API_LOAD_CLIENTS concurrent clients for API_LOAD_SECONDS on the demo.
 API_LOAD_CLIENTS ?= 16
-# 90 s: a demo rebuild takes about 44 s under the load, so two new runs are published while
-# the clients read, and the table shows the switches (at 30 s none finished).
+# 90 s: a demo rebuild takes 44 s (AMD host) to 70 s (Intel host) under the load, so one or two
+# new runs are published while the clients read, and the table shows the switch (at 30 s none finished).
 API_LOAD_SECONDS ?= 90
 bench-api: setup demo
 	$(BIN)/python scripts/bench_api.py --clients $(API_LOAD_CLIENTS) --seconds $(API_LOAD_SECONDS)

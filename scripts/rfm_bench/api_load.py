@@ -42,7 +42,7 @@ from .loopback_client import LoopbackClient, ProtocolError
 from .settings import DBT, PROJECT
 
 CLIENTS = 16
-SECONDS = 90.0  # long enough for two rebuilds to be published during the load (Makefile)
+SECONDS = 90.0  # long enough for a rebuild to be published during the load (Makefile)
 # The mix a CRM sync sends: mostly single lookups, some paging, now and then the summary.
 MIX = (("customer", 0.8), ("segment_page", 0.15), ("summary", 0.05))
 LIFECYCLE_SEGMENTS = ("new", "one_time", "regular", "loyal", "inactive", "lost")

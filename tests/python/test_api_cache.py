@@ -23,11 +23,16 @@ from api.snapshot import DatabaseChoice  # noqa: E402
 TOKEN = "test-token-0123456789-abcdefghij"
 
 
+def _choice_of(folder: Path, run_id: str) -> DatabaseChoice:
+    """The published snapshot run_<run_id>.duckdb of `folder`, as the API chooses it."""
+    return DatabaseChoice(folder / f"run_{run_id}.duckdb", "published_snapshot", run_id=run_id)
+
+
 def _published(folder: Path, run_id: str) -> DatabaseChoice:
     folder.mkdir(exist_ok=True)
-    path = folder / f"run_{run_id}.duckdb"
-    path.write_bytes(run_id.encode())
-    return DatabaseChoice(path, "published_snapshot", run_id=run_id)
+    choice = _choice_of(folder, run_id)
+    choice.path.write_bytes(run_id.encode())
+    return choice
 
 
 def _point_at(folder: Path, run_id: str) -> None:
@@ -176,11 +181,7 @@ def test_a_snapshot_whose_customers_all_fit_is_kept_whole_with_the_answers_read_
         assert cache.fill_thread is not first_fill
         cache.fill_thread.join(60)
         assert len(cache) == len(customer_ids)
-        assert cache.get(cache_choice(published, "r2"), customer_ids[0]) is not None
-
-
-def cache_choice(folder: Path, run_id: str) -> DatabaseChoice:
-    return DatabaseChoice(folder / f"run_{run_id}.duckdb", "published_snapshot", run_id=run_id)
+        assert cache.get(_choice_of(published, "r2"), customer_ids[0]) is not None
 
 
 def test_a_fill_that_fails_or_does_not_fit_leaves_the_lookups_to_themselves(published: Path) -> None:
