@@ -35,6 +35,7 @@ HISTORY_MODELS = [
     "int_history_periods",
     "int_customer_days_aggregated",
     "int_customer_periods_aggregated",
+    "int_customer_periods_segmented",
     "segment_history",
     "segment_transitions",
     "segment_trends",

@@ -100,3 +100,12 @@
         else 'regular'
     end
 {%- endmacro %}
+
+
+{% macro rfm_is_reactivation(previous_segment, lifecycle_segment) -%}
+    {#- A win-back: from inactive or lost into an active segment. False where the previous segment is unknown. -#}
+    coalesce(
+        {{ previous_segment }} in ('inactive', 'lost') and {{ lifecycle_segment }} in ('new', 'regular', 'loyal'),
+        false
+    )
+{%- endmacro %}

@@ -42,7 +42,8 @@ history_bounds as (
 
     select
         min(period_end_date) as opening_period_end_date,
-        max(period_end_date) as last_period_end_date
+        max(period_end_date) as last_period_end_date,
+        max(case when is_day_before_as_of then period_end_date end) as day_before_as_of_date
 
     from periods
     having count(*) > 0
@@ -109,6 +110,12 @@ changes_in_periods as (
         case
             when changes.change_date <= history_bounds.opening_period_end_date
                 then history_bounds.opening_period_end_date
+            -- The last period's changes before the as-of date: the day before it is a state of its own.
+            when
+                changes.change_date <= history_bounds.day_before_as_of_date
+                and {{ rfm_lifecycle.rfm_history_period_end('changes.change_date') }}
+                > history_bounds.day_before_as_of_date
+                then history_bounds.day_before_as_of_date
             -- The period holding the as-of date ends on it.
             else least(
                 {{ rfm_lifecycle.rfm_history_period_end('changes.change_date') }},

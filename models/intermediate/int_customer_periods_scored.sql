@@ -6,7 +6,8 @@
 {%- set buckets = rfm_lifecycle.rfm_scoring_settings().score_buckets -%}
 
 {#-
-    One row per customer and reported history period end: the state in force
+    One row per customer and scored history period end (the reported ones and
+    the day before the as-of date): the state in force
     (from int_customer_states_accumulated), its recency on that day and the
     R, F and M scores among the customers with an order at that period end,
     ranked as customer_segments ranks them on the as-of date. A view:
@@ -24,7 +25,7 @@ customer_states as (
 periods_to_build as (
 
     select * from {{ ref('int_history_periods') }}
-    where is_reported
+    where is_reported or is_day_before_as_of
 
 ),
 

@@ -2,33 +2,34 @@
 
 {#-
     The segment change log a CRM or a mailing tool reads (docs/segment_changes.md):
-    one row per customer and period end of segment_history on which the
-    customer's lifecycle segment or RFM segment (the scheme in force) differs
-    from the one at the previous period end, or on which the customer first
-    appears (previous lifecycle segment 'none').
+    one row per customer and scored period end on which the customer's
+    lifecycle segment or RFM segment (the scheme in force) differs from the one
+    at the scored period end before, or on which the customer first appears
+    (previous lifecycle segment 'none').
 
-    "The previous run's state" is the previous period end of segment_history.
-    Closed periods keep their end dates from run to run, so their events are the
-    same in every run; the last period ends on the as-of date, so each run's own
-    changes are the ones with changed_on_date = as_of_date: the state on the
-    as-of date against the last period end before it (yesterday with
-    history_period_grain: day).
+    The scored period ends are segment_history's and the day before the as-of
+    date (int_customer_periods_segmented). So the run's own rows
+    (changed_on_date = as_of_date) are the changes of that day against the day
+    before, whatever history_period_grain is: "entered today". The changes of
+    the open period before that day are one row dated the day before; closed
+    periods keep their end dates from run to run, so their events are the same
+    in every run.
 
-    A plain table rebuilt from segment_history on every run: a rerun for the
+    A plain table rebuilt from the history on every run: a rerun for the
     same as-of date gives the same rows, a back-fill of an older date rebuilds
     that date's log (it never adds to a newer one), and a full refresh gives
     the same rows again. No incremental state, nothing to duplicate.
 
     The RFM segment at the first reported period end's predecessor (period 0)
-    is not in segment_history, so on the first reported period end only the
-    lifecycle segment (and first appearances) can make an event.
+    is not scored, so on the first reported period end only the lifecycle
+    segment (and first appearances) can make an event.
 -#}
 
 with
 
 history as (
 
-    select * from {{ ref('segment_history') }}
+    select * from {{ ref('int_customer_periods_segmented') }}
 
 ),
 

@@ -38,7 +38,7 @@ final as (
         cast(customers as {{ dbt.type_int() }}) as customers,
         cast(revenue_in_period as decimal(38, 2)) as revenue_in_period,
         from_segment = to_segment as is_unchanged,
-        from_segment in ('inactive', 'lost') and to_segment in ('new', 'regular', 'loyal') as is_reactivation
+        {{ rfm_lifecycle.rfm_is_reactivation('from_segment', 'to_segment') }} as is_reactivation
 
     from flows
 

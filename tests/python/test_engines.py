@@ -292,7 +292,8 @@ PROBABILITY_VARS = {"inactivity_mode": "probability", "publish_snapshots": False
 # kept the default mode and compared the default marts under the probability name.
 PROBABILITY_MODELS = ["int_lifecycle_thresholds_learned", "int_lifecycle_thresholds_resolved",
                       "int_lifecycle_segments_assigned", "int_customers_segmented",
-                      "customer_segments", "lifecycle_thresholds", "int_history_periods", "segment_history"]
+                      "customer_segments", "lifecycle_thresholds", "int_history_periods",
+                      "int_customer_periods_segmented", "segment_history"]
 PROBABILITY_MARTS = ("customer_segments", "lifecycle_thresholds", "segment_history")
 # `run`, not `build`: the mode's data and unit tests run on DuckDB (test_probability_mode.py, the full build),
 # and the default mode's on every engine; here only the rows are compared (measured: DuckDB 21 s, PostgreSQL 38 s).

@@ -235,23 +235,66 @@ def test_segment_changes_are_the_same_on_a_rerun_a_back_fill_and_a_full_refresh(
     assert change_differences(project, "changes_first") == (0, 0)
 
     later = "2026-01-20"
-    project.dbt("run", "--select", CHANGES, as_of_date=later)
+    project.dbt("run", "--select", HISTORY, CHANGES, as_of_date=later)
     assert project.query("select distinct as_of_date from segment_changes") == [(dt.date.fromisoformat(later),)]
     ends = period_ends(project)
     assert ends[-2:] == [as_of, later]
-    # Closed periods both runs see with a period end before them (the later run's first one has none).
-    closed = f"changed_on_date between date '{ends[1]}' and date '{as_of}'"
+    # Periods closed in both runs, with a period end before them (the later run's first one has none). The
+    # earlier run's last month was still open: its rows were that day's changes and the month's before it.
+    closed = f"changed_on_date between date '{ends[1]}' and date '{ends[-3]}'"
     assert project.query(f"select count(*) from changes_first where {closed}")[0][0] > 0
     assert change_differences(project, "changes_first", closed) == (0, 0)
 
-    project.dbt("run", "--select", CHANGES)  # the back-fill: the earlier as-of date again
+    project.dbt("run", "--select", HISTORY, CHANGES)  # the back-fill: the earlier as-of date again
     assert change_differences(project, "changes_first") == (0, 0)
     assert project.query(
         "select count(*) from (select customer_id, changed_on_date from segment_changes "
         "group by customer_id, changed_on_date having count(*) > 1)")[0][0] == 0
 
-    project.dbt("run", "--select", CHANGES, "--full-refresh")
+    project.dbt("run", "--select", HISTORY, CHANGES, "--full-refresh")
     assert change_differences(project, "changes_first") == (0, 0)
+
+
+def test_the_as_of_dates_changes_are_that_days_under_the_monthly_grain(
+        tmp_path, generated, history_before_corrections):
+    """With the default monthly grain, the run's own rows of segment_changes (changed_on_date = as-of date, the
+    rows the entered_today files hold) are exactly the customers whose lifecycle or RFM segment in
+    customer_segments differs from the one customer_segments gives when built for the day before, or who
+    are not in it yet; the open month's earlier changes are one row dated the day before. Checked against two
+    builds of customer_segments, not against the history's own arithmetic."""
+    orders, customers = generated
+    built, _ = history_before_corrections
+    project = Project(tmp_path, orders, customers, **CORRECTION_VARS)
+    shutil.copyfile(built, project.database)
+    as_of = dt.date.fromisoformat(CORRECTION_VARS["as_of_date"])
+    day_before = as_of - dt.timedelta(days=1)
+    assert as_of.day > 1, "the day before must fall inside the as-of date's month"
+    segment = "lifecycle_segment, coalesce(rfm_segment, '')"
+    project.dbt("run", "--select", "+customer_segments")
+    project.execute(f"create table segments_today as select customer_id, {segment} as rfm from customer_segments")
+    project.dbt("run", "--select", "+customer_segments", as_of_date=day_before.isoformat())
+    project.execute(f"create table segments_before as select customer_id, {segment} as rfm from customer_segments")
+    expected = set(project.query("""
+        select today.customer_id, coalesce(before.lifecycle_segment, 'none'), today.lifecycle_segment,
+            before.rfm, today.rfm
+        from segments_today as today
+        left join segments_before as before on today.customer_id = before.customer_id
+        where before.customer_id is null or before.lifecycle_segment <> today.lifecycle_segment
+            or before.rfm <> today.rfm"""))
+    changes = set(project.query(f"""
+        select customer_id, previous_lifecycle_segment, lifecycle_segment,
+            case when previous_lifecycle_segment <> 'none' then coalesce(previous_rfm_segment, '') end,
+            coalesce(rfm_segment, '')
+        from segment_changes where changed_on_date = date '{as_of}'"""))
+    assert expected and changes == expected
+    starts = project.query(f"""
+        select changed_on_date, min(period_start_date), max(period_start_date), count(*) from segment_changes
+        where changed_on_date >= date '{day_before}' group by changed_on_date order by changed_on_date""")
+    assert [row[:3] for row in starts] == [(day_before, day_before.replace(day=1), day_before.replace(day=1)),
+                                            (as_of, as_of, as_of)]
+    # segment_history keeps the calendar month: its last period starts on the 1st.
+    assert project.query(f"select distinct period_start_date from segment_history where period_end_date = "
+                         f"date '{as_of}'") == [(as_of.replace(day=1),)]
 
 
 def test_a_rerun_with_changed_thresholds_uses_them_everywhere(tmp_path, generated):

@@ -12,6 +12,7 @@ history as (
 periods as (
 
     select * from {{ ref('int_history_periods') }}
+    where is_reported
 
 ),
 
