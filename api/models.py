@@ -68,10 +68,11 @@ class SegmentPage(RunInfo):
 
 
 class SegmentChange(BaseModel):
-    period_end_date: str = Field(description="segment_changes.changed_on_date: the period end the change was seen on.")
+    period_end_date: str = Field(description="segment_changes.changed_on_date: the scored end the change was seen on "
+                                             "(the as-of date for that day's own changes).")
     period_start_date: str | None
     customer_id: str
-    previous_segment: str = Field(description="Lifecycle segment at the previous period end; 'none' = not known.")
+    previous_segment: str = Field(description="Lifecycle segment at the previous scored end; 'none' = not known.")
     lifecycle_segment: str
     is_reactivated: bool | None
     action_phase: str | None

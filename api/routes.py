@@ -177,9 +177,10 @@ def segment_changes(
     limit: Annotated[int, Query(ge=1, le=validation.MAX_LIMIT, description="Page size, 1 to 1000.")] = validation.MAX_LIMIT,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> ChangesPage:
-    """Customers whose lifecycle segment (with include_rfm, or RFM segment) changed at a period end on or after
-    `since`, from the segment_changes mart (one row per customer and period end with a change; previous_segment
-    'none' = a customer not known before). Ordered by period end, then customer_id. A database built before
+    """Customers whose lifecycle segment (with include_rfm, or RFM segment) changed at a scored end on or after
+    `since`, from the segment_changes mart (one row per customer and scored end with a change: closed periods, the
+    open period up to the day before the as-of date, and the as-of date itself against the day before;
+    previous_segment 'none' = a customer not known before). Ordered by period end, then customer_id. A database built before
     segment_changes existed is read from segment_history (lifecycle changes only)."""
     day = validation.iso_date(since, "since")
     wanted = validation.segment(segment) if segment is not None else None

@@ -162,8 +162,9 @@ def test_walking_all_pages_gives_each_customer_once(client: httpx.Client, databa
 
 
 def test_segment_changes_since_the_as_of_date(client: httpx.Client, database: Path) -> None:
-    expected = [row[0] for row in query(database, "select customer_id from segment_history where period_end_date = "
-                                        f"date '{AS_OF}' and previous_segment <> lifecycle_segment order by 1")]
+    # The as-of date's own changes: against the day before, which the history scores (docs/segment_changes.md).
+    expected = [row[0] for row in query(database, "select customer_id from segment_changes where changed_on_date = "
+                                        f"date '{AS_OF}' and is_lifecycle_change order by 1")]
     assert expected
     changes, cursor = [], None
     while True:
@@ -173,8 +174,8 @@ def test_segment_changes_since_the_as_of_date(client: httpx.Client, database: Pa
         if cursor is None:
             break
     assert [change["customer_id"] for change in changes] == expected
-    assert all(change["period_end_date"] == AS_OF and change["previous_segment"] != change["lifecycle_segment"]
-               for change in changes)
+    assert all(change["period_end_date"] == change["period_start_date"] == AS_OF
+               and change["previous_segment"] != change["lifecycle_segment"] for change in changes)
     into_loyal = client.get("/segment-changes", params={"since": AS_OF, "segment": "loyal"}).json()["changes"]
     assert into_loyal and {change["lifecycle_segment"] for change in into_loyal} == {"loyal"}
     assert {change["action_goal"] for change in into_loyal} == {
