@@ -7,8 +7,8 @@
     int_customer_periods_segmented holds one more scored day, the day before
     the as-of date, which splits the last period in two for segment_changes.
     Here that day is folded back into the last period: its segment at the
-    period end before, its first day and its revenue, so every period is a
-    calendar period whatever the as-of date.
+    period end before and its revenue, so every period is a calendar period
+    whatever the as-of date.
 -#}
 
 with
@@ -16,6 +16,13 @@ with
 segmented as (
 
     select * from {{ ref('int_customer_periods_segmented') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_history_periods') }}
+    where is_reported
 
 ),
 
@@ -31,7 +38,7 @@ final as (
     -- The only period end after the day before the as-of date is the as-of date.
     select
         segmented.period_end_date,
-        coalesce(day_before_as_of.period_start_date, segmented.period_start_date) as period_start_date,
+        cast({{ rfm_lifecycle.rfm_add_days('periods.previous_period_end_date', 1) }} as date) as period_start_date,
         segmented.customer_id,
         segmented.lifecycle_segment,
         coalesce(day_before_as_of.previous_segment, segmented.previous_segment) as previous_segment,
@@ -56,11 +63,13 @@ final as (
         segmented.settings_fingerprint
 
     from segmented
+    -- The reported period ends only: the day before the as-of date is left out.
+    inner join periods
+        on segmented.period_end_date = periods.period_end_date
     left join day_before_as_of
         on
             segmented.customer_id = day_before_as_of.customer_id
             and segmented.period_end_date > day_before_as_of.period_end_date
-    where not segmented.is_day_before_as_of
 
 )
 
