@@ -1,11 +1,10 @@
 {%- set settings = rfm_lifecycle.rfm_scoring_settings() -%}
 
 {#-
-    What changed for each customer in each history period: one row per
-    customer and period in which something happened, keyed by the period's
-    end date. Period 0 (the opening period) takes everything before the first
-    reported period, so a running total over a customer's rows gives their
-    state at any period end.
+    What changed for each customer in each history period (int_history_periods,
+    the day before the as-of date included), keyed by the period's end date.
+    Period 0 takes everything before period 1, so a running total over a
+    customer's rows gives their state at any period end.
 
     Three kinds of change:
       activity        orders, refunds and revenue dated in the period
@@ -14,8 +13,7 @@
                       in the window of period end E while x <= E < x + lookback_days)
       known customers everyone in the customers source is known from the
                       opening period on, as a prospect until their first order
-    The rows are sparse: a customer with nothing happening in a period has no
-    row for it, and segment_history carries their state forward.
+    Sparse: a period without changes has no row; the state carries forward.
 -#}
 
 with
@@ -110,7 +108,7 @@ changes_in_periods as (
         case
             when changes.change_date <= history_bounds.opening_period_end_date
                 then history_bounds.opening_period_end_date
-            -- The last period's changes before the as-of date: the day before it is a state of its own.
+            -- The last period's changes before the as-of date go to the day before it.
             when
                 changes.change_date <= history_bounds.day_before_as_of_date
                 and {{ rfm_lifecycle.rfm_history_period_end('changes.change_date') }}

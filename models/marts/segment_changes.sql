@@ -15,10 +15,8 @@
     periods keep their end dates from run to run, so their events are the same
     in every run.
 
-    A plain table rebuilt from the history on every run: a rerun for the
-    same as-of date gives the same rows, a back-fill of an older date rebuilds
-    that date's log (it never adds to a newer one), and a full refresh gives
-    the same rows again. No incremental state, nothing to duplicate.
+    A plain table rebuilt from the history on every run: a rerun, a back-fill
+    of an older date or a full refresh gives that date's log, never duplicates.
 
     The RFM segment at the first reported period end's predecessor (period 0)
     is not scored, so on the first reported period end only the lifecycle
