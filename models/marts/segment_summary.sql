@@ -2,10 +2,11 @@
     One row per segment of every scheme, also the empty ones, so a report
     always shows every segment: the lifecycle (segment_scheme 'lifecycle',
     every customer) and each RFM scheme of seeds/rfm_segment_rules.csv (the
-    scored customers). Revenue at risk is the trailing-period revenue of the
-    lifecycle-inactive customers; upgrade potential is customers x conversion
-    rate x the gap in mean trailing revenue to the target segment, for the
-    lifecycle segments the upgrade assumptions seed names.
+    scored customers). The sizes, sums and means per segment, revenue at risk
+    included, come from int_scheme_segments_aggregated; this model adds the
+    upgrade potential, customers x conversion rate x the gap in mean trailing
+    revenue to the target segment, for the lifecycle segments the upgrade
+    assumptions seed names, and the action path.
 
     Money follows the one rule of integer_math.sql: sums first, every ratio
     in whole cents (rfm_money_ratio), rounded once, half away from zero, to
@@ -20,15 +21,15 @@
 
 with
 
-customers as (
-
-    select * from {{ ref('int_customer_scheme_segments') }}
-
-),
-
 segments as (
 
     select * from {{ ref('int_scheme_segments_defined') }}
+
+),
+
+segment_figures as (
+
+    select * from {{ ref('int_scheme_segments_aggregated') }}
 
 ),
 
@@ -41,63 +42,6 @@ upgrade_assumptions as (
 thresholds as (
 
     select * from {{ ref('int_lifecycle_thresholds_resolved') }}
-
-),
-
-segment_totals as (
-
-    select
-        segment_scheme,
-        segment_code,
-        count(*) as customers,
-        sum(monetary) as revenue,
-        sum(trailing_revenue) as trailing_revenue,
-        case
-            when count(monetary) > 0
-                then {{ rfm_lifecycle.rfm_rounded_money_per('sum(monetary)', 'count(monetary)') }}
-        end as avg_monetary,
-        case
-            when count(recency_days) > 0
-                then {{ rfm_lifecycle.rfm_rounded_ratio('sum(recency_days)', 'count(recency_days)', 1) }}
-        end as avg_recency_days,
-        sum(case when lifecycle_segment = 'inactive' then trailing_revenue else 0 end) as revenue_at_risk
-
-    from customers
-    group by segment_scheme, segment_code
-
-),
-
-scheme_totals as (
-
-    select
-        segment_scheme,
-        count(*) as total_customers
-
-    from customers
-    group by segment_scheme
-
-),
-
-segment_figures as (
-
-    select
-        segments.segment_scheme,
-        segments.segment_code,
-        segment_totals.avg_monetary,
-        segment_totals.avg_recency_days,
-        coalesce(segment_totals.customers, 0) as customers,
-        coalesce(segment_totals.revenue, 0) as revenue,
-        coalesce(segment_totals.trailing_revenue, 0) as trailing_revenue,
-        coalesce(segment_totals.revenue_at_risk, 0) as revenue_at_risk,
-        coalesce(scheme_totals.total_customers, 0) as total_customers
-
-    from segments
-    left join segment_totals
-        on
-            segments.segment_scheme = segment_totals.segment_scheme
-            and segments.segment_code = segment_totals.segment_code
-    left join scheme_totals
-        on segments.segment_scheme = scheme_totals.segment_scheme
 
 ),
 
