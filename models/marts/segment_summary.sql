@@ -97,11 +97,12 @@ final as (
                 else 0
             end as decimal(18, 4)
         ) as share_of_customers,
-        cast(segment_figures.revenue as decimal(38, 2)) as revenue,
-        cast(segment_figures.trailing_revenue as decimal(38, 2)) as trailing_revenue,
-        cast(segment_figures.avg_monetary as decimal(38, 2)) as avg_monetary,
-        cast(segment_figures.avg_recency_days as decimal(18, 1)) as avg_recency_days,
-        cast(segment_figures.revenue_at_risk as decimal(38, 2)) as revenue_at_risk,
+        -- Money and means come typed from int_scheme_segments_aggregated.
+        segment_figures.revenue,
+        segment_figures.trailing_revenue,
+        segment_figures.avg_monetary,
+        segment_figures.avg_recency_days,
+        segment_figures.revenue_at_risk,
         cast(upgrades.upgrade_target_segment as {{ dbt.type_string() }}) as upgrade_target_segment,
         cast(upgrades.upgrade_conversion_rate as decimal(18, 4)) as upgrade_conversion_rate,
         cast(
