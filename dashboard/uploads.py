@@ -65,10 +65,12 @@ HEADER_NAMES = {
 }
 
 # The orders_format keys (dbt_project.yml) a user may have to set when the build asks, as for a file
-# whose amounts all read two ways (1.250); 'auto' = detected by the build.
+# whose amounts all read two ways (1.250) or carry two currency marks; 'auto' = detected by the build.
 FORMAT_CHOICES = {
     "decimal_separator": ("auto", ",", "."),
     "thousands_separator": ("auto", "none", ".", ",", "space"),
+    # The marks of rfm_currency_marks() (macros/sources/input_formats.sql): the build asks when a file has two.
+    "currency_mark": ("auto", "none", "€", "$", "£", "EUR", "USD", "GBP", "CHF"),
     "date_format": ("auto", "dd-mm-yyyy", "yyyy-mm-dd", "dd/mm/yyyy", "dd.mm.yyyy", "mm/dd/yyyy", "mm-dd-yyyy"),
 }
 

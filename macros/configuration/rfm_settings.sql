@@ -272,6 +272,7 @@
         'encoding': ['auto', 'utf-8', 'windows-1252', 'cp1252', 'latin-1', 'iso-8859-1', 'iso-8859-15', 'utf-16'],
         'decimal_separator': ['auto', '.', ','],
         'thousands_separator': ['auto', 'none', '.', ',', 'space'],
+        'currency_mark': ['auto', 'none'] + rfm_lifecycle.rfm_currency_marks() | map('lower') | list,
         'date_format': ['auto', 'yyyy-mm-dd', 'dd-mm-yyyy', 'dd/mm/yyyy', 'dd.mm.yyyy', 'mm/dd/yyyy', 'mm-dd-yyyy'],
     } -%}
     {%- set raw = var(name, none) -%}
@@ -290,6 +291,9 @@
         {%- set text = 'tab' if value == '\t' else ((value | string) | lower if value is string else value) -%}
         {%- if text not in allowed -%}
             {%- set text = rfm_lifecycle.rfm_var_error(name ~ '.' ~ key, value, "one of " ~ allowed | join(' ') , 'auto') -%}
+        {%- elif key == 'currency_mark' and text not in ['auto', 'none'] -%}
+            {#- As the export writes it: EUR, not eur. -#}
+            {%- set text = text | upper -%}
         {%- endif -%}
         {%- do settings.update({key: text}) -%}
     {%- endfor -%}

@@ -1,6 +1,7 @@
 {#-
     How the orders input writes amounts and dates: orders_format.decimal_separator,
-    thousands_separator and date_format, each detected from the input when 'auto'.
+    thousands_separator, currency_mark and date_format, each detected from the
+    input when 'auto'.
 
     Detection reads the first 100,000 rows (any engine, the input as it is) and
     counts values that can only be read one way:
@@ -8,6 +9,10 @@
                      exactly three digits, or dots grouping thousands)
       decimal point  12.5  12.50  1,234.50  1,234,567
       ambiguous      1.250  1,250   (one separator, three digits after it)
+      currency mark  € 1.234,50  € -12,50  -€ 12,50  12,50 €  EUR 12,50: a mark of
+                     rfm_currency_marks() at the start or end of the amount. Amounts
+                     in two currencies cannot be added up, so two marks stop the run;
+                     the separators are counted on the amounts without their mark.
       dates          2024-03-05 (year first), or day and month first with -, / or .:
                      a first part above 12 says day-first, a second part above 12
                      month-first.
@@ -25,19 +30,48 @@
 {% endmacro %}
 
 
+{% macro rfm_currency_marks() %}
+    {#- The marks an amount may carry (Excel's currency format writes € 1.234,50); orders_format.currency_mark. -#}
+    {{ return(['€', '$', '£', 'EUR', 'USD', 'GBP', 'CHF']) }}
+{% endmacro %}
+
+
+{% macro rfm_unmarked_amount(text_expression, marks) -%}
+    {#-
+        The amount text without one of the marks at its start (€ 12,50, € -12,50, -€ 12,50) or end
+        (12,50 €), with the spaces beside the mark. Any other text is returned as it is: a mark inside
+        the number (12€50) or a second mark stays, and the amount is rejected as unparseable.
+    -#}
+    case
+        {%- for mark in marks %}
+        {%- set size = mark | length %}
+        when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string(mark ~ '%') }}
+            then ltrim(substring({{ text_expression }}, {{ size + 1 }}))
+        when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string('-' ~ mark ~ '%') }}
+            then '-' || ltrim(substring({{ text_expression }}, {{ size + 2 }}))
+        when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string('%' ~ mark) }}
+            then rtrim(substring({{ text_expression }}, 1, length({{ text_expression }}) - {{ size }}))
+        {%- endfor %}
+        else {{ text_expression }}
+    end
+{%- endmacro %}
+
+
 {% macro rfm_value_formats(entity, relation, columns) %}
     {%- set settings = rfm_lifecycle.rfm_format_settings(entity) -%}
     {%- set found = {
         'decimal_separator': settings.decimal_separator, 'thousands_separator': settings.thousands_separator,
-        'date_format': settings.date_format, 'evidence': {},
+        'currency_mark': settings.currency_mark, 'date_format': settings.date_format, 'evidence': {},
     } -%}
     {%- if not execute or columns.amount is not defined -%}
-        {%- for key in ['decimal_separator', 'thousands_separator', 'date_format'] if found[key] == 'auto' -%}
+        {%- for key in ['decimal_separator', 'thousands_separator', 'currency_mark', 'date_format']
+            if found[key] == 'auto' -%}
             {%- do found.update({key: {'decimal_separator': '.', 'thousands_separator': 'none',
-                'date_format': 'yyyy-mm-dd'}[key]}) -%}
+                'currency_mark': 'none', 'date_format': 'yyyy-mm-dd'}[key]}) -%}
         {%- endfor -%}
         {{ return(found) }}
     {%- endif -%}
+    {%- set marks = rfm_lifecycle.rfm_currency_marks() -%}
     {%- set m = rfm_lifecycle.rfm_full_match -%}
     {%- set amount = rfm_lifecycle.rfm_trim('cast(' ~ columns.amount ~ ' as ' ~ dbt.type_string() ~ ')') -%}
     {%- set day_text = "split_part(" ~ rfm_lifecycle.rfm_trim('cast(' ~ columns.order_date ~ ' as '
@@ -55,6 +89,14 @@
         'slash_dates': m('day_text', "'^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'"),
         'dot_dates': m('day_text', "'^[0-9]{1,2}[.][0-9]{1,2}[.][0-9]{4}$'"),
     } -%}
+    {%- do measures.update({'all_amounts': 'marked_text is not null'}) -%}
+    {%- for position in range(marks | length) -%}
+        {%- set mark = marks[position] -%}
+        {%- do measures.update({'currency_mark_' ~ position: "(marked_text like "
+            ~ rfm_lifecycle.rfm_sql_string(mark ~ '%')
+            ~ " or marked_text like " ~ rfm_lifecycle.rfm_sql_string('-' ~ mark ~ '%')
+            ~ " or marked_text like " ~ rfm_lifecycle.rfm_sql_string('%' ~ mark) ~ ")"}) -%}
+    {%- endfor -%}
     {%- set parts = "replace(replace(day_text, '/', '-'), '.', '-')" -%}
     {%- set query -%}
         select
@@ -67,11 +109,17 @@
                 as max_second_part
         from (
             select
-                {{ amount }} as amount_text,
-                {{ day_text }} as day_text
-            from {{ relation }}
-            limit {{ rfm_lifecycle.rfm_detection_sample_rows() }}
-        ) as sampled
+                marked_text,
+                {{ rfm_lifecycle.rfm_unmarked_amount('marked_text', marks) }} as amount_text,
+                day_text
+            from (
+                select
+                    {{ amount }} as marked_text,
+                    {{ day_text }} as day_text
+                from {{ relation }}
+                limit {{ rfm_lifecycle.rfm_detection_sample_rows() }}
+            ) as sampled
+        ) as unmarked
     {%- endset -%}
     {%- set row = run_query(query).rows[0] -%}
     {%- set evidence = {} -%}
@@ -109,6 +157,34 @@
                 else ',' if evidence.thousands_commas > 0 else 'none' -%}
         {%- endif -%}
         {%- do found.update({'thousands_separator': thousands}) -%}
+    {%- endif -%}
+    {%- if found.currency_mark == 'auto' -%}
+        {#-
+            One mark seen: it is taken off (harmless where there is one currency). Several: one that holds
+            90% of the marked amounts is taken off and the others are rejected; stray marks on under 10%
+            of all amounts are all rejected; otherwise the file is in two currencies and the run stops.
+        -#}
+        {%- set seen = [] -%}
+        {%- set counts = [] -%}
+        {%- for position in range(marks | length) if evidence['currency_mark_' ~ position] > 0 -%}
+            {%- do seen.append(marks[position] ~ ': ' ~ evidence['currency_mark_' ~ position]) -%}
+            {%- do counts.append(evidence['currency_mark_' ~ position]) -%}
+        {%- endfor -%}
+        {%- set marked = counts | sum -%}
+        {%- set leading = (counts | max) if counts else 0 -%}
+        {%- if seen | length > 1 and leading * 10 >= marked * 9 -%}
+            {%- set seen = [seen[counts.index(leading)]] -%}
+        {%- elif seen | length > 1 and marked * 10 < evidence.all_amounts -%}
+            {%- set seen = [] -%}
+        {%- endif -%}
+        {%- if seen | length > 1 -%}
+            {{ exceptions.raise_compiler_error(label ~ " writes amounts with more than one currency mark ("
+                ~ seen | join(', ') ~ " in the first " ~ rfm_lifecycle.rfm_detection_sample_rows() ~ " rows)."
+                ~ " Amounts in two currencies cannot be added up: convert them to one first, or set "
+                ~ entity ~ "_format.currency_mark to the mark to read; amounts with another mark will be"
+                ~ " rejected as unparseable.") }}
+        {%- endif -%}
+        {%- do found.update({'currency_mark': seen[0].split(': ')[0] if seen else 'none'}) -%}
     {%- endif -%}
     {%- if found.thousands_separator == found.decimal_separator -%}
         {{ rfm_lifecycle.rfm_var_error(entity ~ '_format.thousands_separator', found.thousands_separator,
@@ -148,10 +224,12 @@
 {% endmacro %}
 
 
-{% macro rfm_localized_amount(text_expression, formats) -%}
+{% macro rfm_localized_amount(amount_text, formats) -%}
     {#- The amount text in the plain contract's form (1234.50), or null when it is not written in the format in force. -#}
     {%- set decimal = formats.decimal_separator -%}
     {%- set thousands = {'none': none, 'space': ' '}.get(formats.thousands_separator, formats.thousands_separator) -%}
+    {%- set text_expression = amount_text if formats.currency_mark == 'none'
+        else rfm_lifecycle.rfm_unmarked_amount(amount_text, [formats.currency_mark]) -%}
     {%- if decimal == '.' and thousands is none -%}
         {{ text_expression }}
     {%- else -%}
@@ -240,6 +318,15 @@
             {%- do rows.append((entity, key, settings[key], found[key],
                 'configured' if settings[key] != 'auto' else 'detected', amounts)) -%}
         {%- endfor -%}
+        {%- set marks = rfm_lifecycle.rfm_currency_marks() -%}
+        {%- set marked = [] -%}
+        {%- for position in range(marks | length) if e['currency_mark_' ~ position] -%}
+            {%- do marked.append(e['currency_mark_' ~ position] ~ ' amounts with ' ~ marks[position]) -%}
+        {%- endfor -%}
+        {%- do rows.append((entity, 'currency_mark', settings.currency_mark, found.currency_mark,
+            'configured' if settings.currency_mark != 'auto' else 'detected',
+            'in the first ' ~ rfm_lifecycle.rfm_detection_sample_rows() ~ ' rows: '
+            ~ ((marked | join(', ')) if marked else 'no amount with a currency mark'))) -%}
         {%- do rows.append((entity, 'date_format', settings.date_format, found.date_format,
             'configured' if settings.date_format != 'auto' else 'detected',
             'in the first ' ~ rfm_lifecycle.rfm_detection_sample_rows() ~ ' rows: ' ~ (e.year_first_dates or 0)

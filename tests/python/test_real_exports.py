@@ -58,9 +58,13 @@ SAME_ORDERS = [
     ("nl_excel_sep_line.csv", DUTCH, {"encoding": "utf-8", "delimiter": ";", "excel_sep_line": ";",
                                       "decimal_separator": ",", "thousands_separator": ".",
                                       "date_format": "dd-mm-yyyy"}),
+    ("nl_excel_currency.csv", DUTCH, {"encoding": "windows-1252", "delimiter": ";", "decimal_separator": ",",
+                                      "thousands_separator": ".", "currency_mark": "€",
+                                      "date_format": "dd-mm-yyyy"}),
     ("nl_workbook.xlsx", DUTCH, {"file_kind": "sheet", "decimal_separator": ".", "date_format": "yyyy-mm-dd"}),
     ("plain_bom_crlf.csv", PLAIN, {"encoding": "utf-8", "byte_order_mark": "yes", "decimal_separator": ".",
-                                   "thousands_separator": "none", "date_format": "yyyy-mm-dd"}),
+                                   "thousands_separator": "none", "currency_mark": "none",
+                                   "date_format": "yyyy-mm-dd"}),
 ]
 
 
@@ -89,6 +93,52 @@ def test_a_file_that_reads_two_ways_stops_and_names_the_var(harness):
     assert "orders_format.decimal_separator" in result.messages, result.messages
     assert "1.250" in result.messages
     assert harness.query("select * from customer_segments order by customer_id") == before
+
+
+def write_amounts(path, amounts: list[str]) -> None:
+    lines = ["order_id;customer_id;order_date;amount"]
+    lines += [f"M{number};K{number % 3};{dt.date(2024, 3, 1) + dt.timedelta(days=number)};{amount}"
+              for number, amount in enumerate(amounts, start=1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_amounts_in_two_currencies_stop_the_build_and_name_the_var(harness, tmp_path):
+    """€ and $ amounts cannot be added up: the build stops before anything is replaced and names the var."""
+    path = tmp_path / "two_currencies.csv"
+    write_amounts(path, ["€ 12,50", "€ 1.234,50", "$ 3,00", "7,50 €"])
+    before = harness.query("select * from customer_segments order by customer_id")
+    columns = {"orders_columns": {"status": None, "margin": None, "line_id": None}}
+    result = harness.build({"orders_path": str(path), **columns}, select=["+customer_segments"], resource="run")
+    RUN_STATS["real exports: files built"] += 1
+    assert not result.success
+    assert "more than one currency mark (€: 3, $: 1" in result.messages, result.messages
+    assert "orders_format.currency_mark" in result.messages
+    assert harness.query("select * from customer_segments order by customer_id") == before
+
+    # Told which mark to read, the other currency and a mark inside a number are rejected, never misread.
+    write_amounts(path, ["€ 12,50", "-€ 1.234,50", "$ 3,00", "7,50 €", "12€50", "€ 2,50 €", "€", "EUR 4,00"])
+    result = harness.build({"orders_path": str(path), "orders_format": {"currency_mark": "€"}, **columns},
+                           select=["+int_orders_netted", "+orders_rejected", "input_formats"], resource="run")
+    RUN_STATS["real exports: files classified"] += 1
+    assert result.success, result.messages
+    amounts = {r["order_id"]: str(r["net_amount"]) for r in harness.table("int_orders_netted")}
+    assert amounts == {"M1": "12.50", "M2": "-1234.50", "M4": "7.50"}
+    rejected = {r["source_amount"]: r["rejection_reason"] for r in harness.table("orders_rejected")}
+    assert rejected == {text: "unparseable amount" for text in ["$ 3,00", "12€50", "€ 2,50 €", "€", "EUR 4,00"]}
+    found = {r["setting_name"]: (r["value_in_force"], r["set_by"]) for r in harness.table("input_formats")
+             if r["input_name"] == "orders"}
+    assert found["currency_mark"] == ("€", "configured")
+
+    # One mark on 90% of the marked amounts is detected; the stray other currency is rejected.
+    write_amounts(path, ["€ 1,00"] * 9 + ["$ 1,00"])
+    result = harness.build({"orders_path": str(path), **columns},
+                           select=["+int_orders_netted", "+orders_rejected", "input_formats"], resource="run")
+    RUN_STATS["real exports: files classified"] += 1
+    assert result.success, result.messages
+    assert [r["source_amount"] for r in harness.table("orders_rejected")] == ["$ 1,00"]
+    found = {r["setting_name"]: (r["value_in_force"], r["set_by"]) for r in harness.table("input_formats")
+             if r["input_name"] == "orders"}
+    assert found["currency_mark"] == ("€", "detected")
 
 
 def test_formula_cells_and_placeholders_meet_their_fate(harness):

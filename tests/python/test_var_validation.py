@@ -65,6 +65,7 @@ CASES = [
     ("orders_time_zone", ["UTC"], "orders_time_zone"),
     ("orders_format", {"decimal_separator": "'; drop table x; --"}, "orders_format.decimal_separator"),
     ("orders_format", {"separator": ";"}, "orders_format"),
+    ("orders_format", {"currency_mark": "€'; drop table x; --"}, "orders_format.currency_mark"),
     ("orders_format", "dutch", "orders_format"),
     ("customers_format", {"encoding": "ebcdic"}, "customers_format.encoding"),
     ("orders_path", "data/x.csv')" + SQL_INJECTION, "orders_path"),

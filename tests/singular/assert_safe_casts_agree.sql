@@ -60,6 +60,26 @@
     ('n/a', none),
     ('', none),
 ] -%}
+{#- Amounts in a localized format with a currency mark (macros/sources/input_formats.sql), then cast. -#}
+{%- set dutch_euro = {'decimal_separator': ',', 'thousands_separator': '.', 'currency_mark': '€'} -%}
+{%- set plain_code = {'decimal_separator': '.', 'thousands_separator': 'none', 'currency_mark': 'EUR'} -%}
+{%- set localized_cases = [
+    (dutch_euro, '€ 1.234,50', '1234.50'),
+    (dutch_euro, '€ -12,50', '-12.50'),
+    (dutch_euro, '-€ 12,50', '-12.50'),
+    (dutch_euro, '12,50 €', '12.50'),
+    (dutch_euro, '€12,50', '12.50'),
+    (dutch_euro, '1.234,50', '1234.50'),
+    (dutch_euro, '12€50', none),
+    (dutch_euro, '€ 2,50 €', none),
+    (dutch_euro, '€', none),
+    (dutch_euro, '$ 3,00', none),
+    (plain_code, 'EUR 12.50', '12.50'),
+    (plain_code, '12.50 EUR', '12.50'),
+    (plain_code, '-EUR 5', '-5.00'),
+    (plain_code, 'EUR', none),
+    (plain_code, '€ 12.50', none),
+] -%}
 
 with
 
@@ -91,6 +111,24 @@ amount_cases as (
 
 ),
 
+localized_amounts_parsed as (
+
+    {% for formats, raw_text, expected in localized_cases -%}
+    select
+        'localized amount' as cast_kind,
+        {{ rfm_lifecycle.rfm_sql_string(raw_text) }} as raw_text,
+        cast({{ expected if expected is not none else 'null' }} as {{ rfm_lifecycle.rfm_type_amount() }})
+            as expected_amount,
+        {{ rfm_lifecycle.rfm_try_cast_amount(
+            rfm_lifecycle.rfm_localized_amount(rfm_lifecycle.rfm_sql_string(raw_text), formats)) }}
+            as parsed_amount
+    {%- if not loop.last %}
+    union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
 dates_parsed as (
 
     select
@@ -104,10 +142,15 @@ dates_parsed as (
 amounts_parsed as (
 
     select
+        'amount' as cast_kind,
         raw_text,
         expected_amount,
         {{ rfm_lifecycle.rfm_try_cast_amount('trim(raw_text)') }} as parsed_amount
     from amount_cases
+
+    union all
+
+    select * from localized_amounts_parsed
 
 )
 
@@ -124,7 +167,7 @@ where
 union all
 
 select
-    'amount' as cast_kind,
+    cast_kind,
     raw_text,
     cast(expected_amount as {{ dbt.type_string() }}) as expected_value,
     cast(parsed_amount as {{ dbt.type_string() }}) as parsed_value

@@ -157,6 +157,16 @@ def test_mapping_problems():
                         "'Klantnummer' is chosen for more than one field."]
 
 
+def test_the_currency_marks_offered_are_the_ones_the_build_knows():
+    """The uploader's choices for orders_format.currency_mark are the marks of rfm_currency_marks()."""
+    import re
+
+    macro = (PROJECT_ROOT / "macros" / "sources" / "input_formats.sql").read_text(encoding="utf-8")
+    listed = re.search(r"macro rfm_currency_marks\(\).*?return\(\[(.*?)\]\)", macro, re.S).group(1)
+    marks = tuple(re.findall(r"'([^']+)'", listed))
+    assert uploads.FORMAT_CHOICES["currency_mark"] == ("auto", "none", *marks)
+
+
 def test_build_vars_hold_the_file_and_the_mapping_and_no_demo_customers(tmp_path):
     upload = uploads.save_upload("orders.csv", b"Ordernummer\n1\n", tmp_path)
     variables = uploads.build_vars(upload, {**DUTCH_MAPPING, "status": ""})
@@ -172,6 +182,7 @@ def test_build_vars_hold_the_file_and_the_mapping_and_no_demo_customers(tmp_path
         "orders_format"] == {"decimal_separator": ","}
     with pytest.raises(ValueError, match="decimal_separator: ;"):
         uploads.build_vars(upload, DUTCH_MAPPING, {"decimal_separator": ";"})
+    assert uploads.build_vars(upload, DUTCH_MAPPING, {"currency_mark": "€"})["orders_format"] == {"currency_mark": "€"}
     command, environment = uploads.dbt_command(upload, variables)
     assert command[1] == "build" and "--vars" in command
     # its own database, never the demo's; DuckDB whatever RFM_TARGET says; no usage statistics sent
