@@ -142,6 +142,12 @@ def add_byte_order_mark(path: str) -> str:
     return path
 
 
+def folder_state(path: str) -> str:
+    """'folder', 'missing' or 'not a folder': export_folder is checked before a file is written."""
+    target = Path(path)
+    return "folder" if target.is_dir() else "not a folder" if target.exists() else "missing"
+
+
 def _snapshot_folder(database: str | None) -> Path:
     base = Path(database) if database and database != ":memory:" else Path.cwd() / "rfm_lifecycle.duckdb"
     folder = base.with_name(base.name + ".published")
@@ -167,7 +173,7 @@ def prune_snapshots(folder: Path, keep: int) -> int:
 
 
 FUNCTIONS = ("rfm_file_facts", "rfm_utf8_copy", "rfm_sheet_copy", "rfm_add_byte_order_mark",
-             "rfm_snapshot_folder", "rfm_prune_snapshots")
+             "rfm_folder_state", "rfm_snapshot_folder", "rfm_prune_snapshots")
 
 
 def _forget_functions(conn) -> None:
@@ -191,6 +197,7 @@ class Plugin(BasePlugin):
                              ["VARCHAR"], "VARCHAR", side_effects=True)
         conn.create_function("rfm_add_byte_order_mark", add_byte_order_mark, ["VARCHAR"], "VARCHAR",
                              side_effects=True)
+        conn.create_function("rfm_folder_state", folder_state, ["VARCHAR"], "VARCHAR", side_effects=True)
         conn.create_function("rfm_snapshot_folder", lambda: str(_snapshot_folder(database)), [], "VARCHAR",
                              side_effects=True)
         conn.create_function("rfm_prune_snapshots", lambda keep: prune_snapshots(_snapshot_folder(database), keep),

@@ -86,6 +86,30 @@
 {% endmacro %}
 
 
+{% macro rfm_check_export_folder() %}
+    {#-
+        Called by export_files when it compiles: a missing export_folder fails that model, so the run
+        writes no file and says which var to fix (DuckDB's COPY would fail at the very end with a bare
+        IO error). Asks plugins/rfm_files.py; without the plugin the COPY's own error stands.
+    -#}
+    {%- set folder = rfm_lifecycle.rfm_export_settings().export_folder -%}
+    {%- if not execute or folder is none or target.type != 'duckdb' or run_query(
+        "select count(*) from duckdb_functions() where function_name = 'rfm_folder_state'"
+    ).columns[0].values()[0] == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set state = run_query("select rfm_folder_state(" ~ rfm_lifecycle.rfm_sql_string(folder) ~ ")"
+        ).columns[0].values()[0] -%}
+    {%- if state != 'folder' -%}
+        {{ exceptions.raise_compiler_error(
+            "rfm_lifecycle: var 'export_folder' is '" ~ folder ~ "', which "
+            ~ ("does not exist" if state == 'missing' else "is not a folder") ~ " (relative paths start at the"
+            ~ " folder dbt runs in). Create it (`make export` does) or fix the path. No export file was"
+            ~ " written; the files of the last good run stay as they were.") }}
+    {%- endif -%}
+{% endmacro %}
+
+
 {% macro rfm_write_export_files(files_relation, contacts_relation) %}
     {#- Writes every file export_files lists, then manifest.csv; nothing when export_folder is null. -#}
     {%- set folder = rfm_lifecycle.rfm_export_settings().export_folder -%}

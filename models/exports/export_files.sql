@@ -7,6 +7,7 @@
     the on-run-end hook, once every node of the run passed
     (rfm_write_exports_after_checks in macros/exports/export_files.sql).
 -#}
+{%- do rfm_lifecycle.rfm_check_export_folder() %}
 
 with
 

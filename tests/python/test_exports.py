@@ -315,6 +315,22 @@ def test_without_export_folder_no_file_is_written(exported):
     assert box.query("select count(*) from export_contacts")[0][0] > 0
 
 
+def test_a_missing_export_folder_stops_the_build_naming_the_var(exported):
+    """Before any file is written: export_files fails with the path and the var, every other file stays."""
+    box, folder = exported
+    before = snapshot(folder)
+    (as_of_date,) = box.query("select max(as_of_date) from customer_segments")[0]
+    for missing, state in [(folder / "typo", "does not exist"), (folder / "manifest.csv", "is not a folder")]:
+        result = box.dbt("build", "--select", "tag:export", check=False,
+                         dbt_vars={"export_folder": str(missing), "as_of_date": str(as_of_date)})
+        assert result.returncode != 0
+        output = " ".join((result.stdout + result.stderr).split())
+        assert f"var 'export_folder' is '{missing}', which {state}" in output, output[-3000:]
+        assert "export files NOT written" in output
+        assert not (folder / "typo").exists()
+    assert snapshot(folder) == before
+
+
 def test_other_engines_get_a_clear_error(exported):
     box, _ = exported
     result = box.dbt("run-operation", "default__rfm_write_export_files", "--args",
