@@ -7,9 +7,11 @@ compiles, the export and publishing hooks the others at the end of a run:
   rfm_file_facts(path)         JSON: the encoding (utf-8, or windows-1252 when a byte
                                sequence is not UTF-8), whether a UTF-8 byte order mark
                                starts it, and the delimiter of an Excel `sep=;` first line.
+                               A .gz file is read uncompressed; a .zst file (no reader in
+                               Python's standard library) is taken as UTF-8, as DuckDB reads it.
   rfm_utf8_copy(path, enc)     a UTF-8 copy of a text file written in `enc`
-                               (windows-1252, latin-1, ...); DuckDB's own CSV reader
-                               knows UTF-8 and strict latin-1 only. Returns its path.
+                               (windows-1252, latin-1, ...), uncompressed; DuckDB's own CSV
+                               reader knows UTF-8 and strict latin-1 only. Returns its path.
   rfm_sheet_copy(path)         the first sheet of an .xlsx/.xls/.ods workbook as a UTF-8
                                CSV, every cell as text (python-calamine). Returns its path.
   rfm_add_byte_order_mark(p)   puts a UTF-8 byte order mark in front of a CSV file the
@@ -31,7 +33,9 @@ import atexit
 import codecs
 import csv
 import datetime as dt
+import gzip
 import hashlib
+import io
 import json
 import os
 import threading
@@ -55,10 +59,21 @@ def _copy_name(path: str, suffix: str, *extra: str) -> str:
     return f"{Path(path).stem[:40]}_{hashlib.sha256(key.encode()).hexdigest()[:16]}{suffix}"
 
 
+def _is_zstd(path: str) -> bool:
+    return path.lower().endswith(".zst")
+
+
+def _open_bytes(path: str):
+    """The file's bytes as DuckDB's CSV reader sees them: a .gz file uncompressed."""
+    return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")
+
+
 def file_facts(path: str) -> str:
+    if _is_zstd(path):
+        return json.dumps({"encoding": "utf-8", "bom": False, "sep_line": None})
     decoder = codecs.getincrementaldecoder("utf-8")()
     encoding = "utf-8"
-    with open(path, "rb") as f:
+    with _open_bytes(path) as f:
         head = f.read(4096)
         f.seek(0)
         while chunk := f.read(CHUNK):
@@ -90,10 +105,13 @@ def _private_partial(target: Path) -> Path:
 
 def utf8_copy(path: str, encoding: str, folder: Path) -> str:
     codecs.lookup(encoding)  # an unknown encoding raises here, with its name
+    if _is_zstd(path):
+        raise ValueError(f"rfm_lifecycle: {path} is zstd-compressed and written in {encoding}: DuckDB reads a .zst"
+                         " file only as UTF-8. Save the export as .csv.gz, or uncompressed.")
     target = folder / _copy_name(path, ".csv", encoding)
     if not target.exists():
         partial = _private_partial(target)
-        with open(path, encoding=encoding, errors="strict", newline="") as source, \
+        with io.TextIOWrapper(_open_bytes(path), encoding=encoding, errors="strict", newline="") as source, \
                 open(partial, "w", encoding="utf-8", newline="") as out:
             while chunk := source.read(CHUNK):
                 out.write(chunk)

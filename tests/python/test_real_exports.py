@@ -83,6 +83,36 @@ def test_an_export_of_the_same_orders_gives_exactly_the_marts_of_the_plain_contr
     assert {"K0042", "K0107", "K0500", "0815"} <= ids
 
 
+@pytest.mark.parametrize("name,vars", [("nl_webshop_cp1252.csv", DUTCH), ("plain_contract.csv", PLAIN)])
+def test_a_gzipped_export_gives_the_marts_of_the_file_itself(harness, plain_marts, tmp_path, name, vars):
+    """DuckDB reads .csv.gz itself; the plugin must look inside too (a Windows-1252 file goes through a copy)."""
+    import gzip
+
+    packed = tmp_path / f"{name}.gz"
+    packed.write_bytes(gzip.compress((EXPORTS / name).read_bytes(), mtime=0))
+    marts = marts_of(harness, {"orders_path": str(packed), **vars})
+    assert formats_of(harness)["encoding"] == ("windows-1252" if "cp1252" in name else "utf-8")
+    for mart in COMPARED_MARTS:
+        assert marts[mart] == plain_marts[mart], mart
+
+
+def test_a_zstd_export_is_taken_as_utf8_and_a_copy_in_another_encoding_is_refused(tmp_path):
+    """No zstd reader in Python's standard library: the plugin takes a .zst file as UTF-8, as DuckDB reads it,
+    and says so when it would have to convert one."""
+    import sys
+
+    sys.path.insert(0, str(PROJECT_DIR / "plugins"))
+    try:
+        import rfm_files
+    finally:
+        sys.path.remove(str(PROJECT_DIR / "plugins"))
+    packed = tmp_path / "orders.csv.zst"
+    packed.write_bytes(b"(\xb5/\xfd not read")
+    assert rfm_files.file_facts(str(packed)) == '{"encoding": "utf-8", "bom": false, "sep_line": null}'
+    with pytest.raises(ValueError, match="zstd-compressed and written in windows-1252.*csv.gz"):
+        rfm_files.utf8_copy(str(packed), "windows-1252", tmp_path)
+
+
 def test_a_file_that_reads_two_ways_stops_and_names_the_var(harness):
     before = harness.query("select * from customer_segments order by customer_id")
     result = harness.build({"orders_path": str(EXPORTS / "ambiguous_amounts.csv"),
