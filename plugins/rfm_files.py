@@ -4,9 +4,10 @@ Registers SQL functions on every DuckDB connection dbt opens; the input
 macros (macros/sources/input_relations.sql) call the first three while a model
 compiles, the export and publishing hooks the others at the end of a run:
 
-  rfm_file_facts(path)         JSON: the encoding (utf-8, or windows-1252 when a byte
-                               sequence is not UTF-8), whether a UTF-8 byte order mark
-                               starts it, and the delimiter of an Excel `sep=;` first line.
+  rfm_file_facts(path)         JSON: the encoding (utf-16 after its byte order mark, utf-8,
+                               or windows-1252 when a byte sequence is not UTF-8), whether a
+                               UTF-8 byte order mark starts it, and the delimiter of an Excel
+                               `sep=;` first line.
                                A .gz file is read uncompressed; a .zst file (no reader in
                                Python's standard library) is taken as UTF-8, as DuckDB reads it.
   rfm_utf8_copy(path, enc)     a UTF-8 copy of a text file written in `enc`
@@ -68,28 +69,33 @@ def _open_bytes(path: str):
     return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")
 
 
+def _utf8_or_windows_1252(f) -> str:
+    """utf-8 when every byte sequence of the stream is UTF-8, else windows-1252."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := f.read(CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "windows-1252"
+    return "utf-8"
+
+
 def file_facts(path: str) -> str:
     if _is_zstd(path):
         return json.dumps({"encoding": "utf-8", "bom": False, "sep_line": None})
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    encoding = "utf-8"
     with _open_bytes(path) as f:
         head = f.read(4096)
-        f.seek(0)
-        while chunk := f.read(CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                encoding = "windows-1252"
-                break
+        # Excel's "Unicode text" is UTF-16 with a byte order mark: its bytes are no UTF-8, but no
+        # Windows-1252 text either.
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"
         else:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                encoding = "windows-1252"
+            f.seek(0)
+            encoding = _utf8_or_windows_1252(f)
     bom = head.startswith(codecs.BOM_UTF8)
     text = head[3:] if bom else head
-    first_line = text.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding, errors="replace")
+    first_line = text.decode(encoding, errors="replace").split("\n", 1)[0].rstrip("\r")
     sep_line = None
     if first_line.lower().startswith("sep=") and len(first_line) == 5:
         sep_line = first_line[4]

@@ -61,6 +61,8 @@ SAME_ORDERS = [
     ("nl_excel_currency.csv", DUTCH, {"encoding": "windows-1252", "delimiter": ";", "decimal_separator": ",",
                                       "thousands_separator": ".", "currency_mark": "€",
                                       "date_format": "dd-mm-yyyy"}),
+    ("nl_excel_unicode_text.txt", DUTCH, {"encoding": "utf-16", "byte_order_mark": "no", "delimiter": "tab",
+                                          "decimal_separator": ",", "date_format": "dd-mm-yyyy"}),
     ("nl_workbook.xlsx", DUTCH, {"file_kind": "sheet", "decimal_separator": ".", "date_format": "yyyy-mm-dd"}),
     ("plain_bom_crlf.csv", PLAIN, {"encoding": "utf-8", "byte_order_mark": "yes", "decimal_separator": ".",
                                    "thousands_separator": "none", "currency_mark": "none",
