@@ -78,6 +78,10 @@ def test_default_folder_is_uploads_in_the_project_and_ignored_by_git():
                                "byte order mark": "no", "Excel sep= line": ";"}),
     ("plain_bom_crlf.csv", {"file kind": "CSV text", "encoding": "utf-8", "delimiter": ",",
                             "byte order mark": "yes", "Excel sep= line": "none"}),
+    ("nl_excel_currency.csv", {"file kind": "CSV text", "encoding": "windows-1252", "delimiter": ";",
+                               "byte order mark": "no", "Excel sep= line": "none"}),
+    ("nl_excel_unicode_text.txt", {"file kind": "CSV text", "encoding": "utf-16", "delimiter": "tab",
+                                   "byte order mark": "no", "Excel sep= line": "none"}),
     ("nl_workbook.xlsx", {"file kind": "Excel workbook (first sheet)"}),
 ])
 def test_preview_of_real_exports(tmp_path, name, facts):
