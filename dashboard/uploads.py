@@ -233,10 +233,12 @@ def inspect(upload: Upload, rows: int = PREVIEW_ROWS) -> Preview:
 
 
 def _inspect_text(path: Path, rows: int) -> Preview:
-    facts = json.loads(_plugin().file_facts(str(path)))
+    plugin = _plugin()
+    facts = json.loads(plugin.file_facts(str(path)))
     with path.open("rb") as f:
         head = f.read(1 << 16)
-    text = head.decode(facts["encoding"], errors="replace")
+    text = (plugin.decode_text(head, facts["encoding"]) if facts["encoding"] == plugin.MIXED
+            else head.decode(facts["encoding"], errors="replace"))
     if facts["bom"]:
         text = text.removeprefix("\ufeff")
     lines = text.splitlines()

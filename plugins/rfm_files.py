@@ -2,21 +2,25 @@
 
 Registers SQL functions on every DuckDB connection dbt opens; the input
 macros (macros/sources/input_relations.sql) call the first three while a model
-compiles, the export and publishing hooks the others at the end of a run:
+compiles, export_files the folder check, and the export and publishing hooks the
+others at the end of a run:
 
   rfm_file_facts(path)         JSON: the encoding (utf-16 after its byte order mark, utf-8,
-                               or windows-1252 when a byte sequence is not UTF-8), whether a
-                               UTF-8 byte order mark starts it, and the delimiter of an Excel
-                               `sep=;` first line.
+                               windows-1252 when a byte sequence is not UTF-8, or both when
+                               lines of each stand in one file), whether a UTF-8 byte order
+                               mark starts it, and the delimiter of an Excel `sep=;` first line.
                                A .gz file is read uncompressed; a .zst file (no reader in
                                Python's standard library) is taken as UTF-8, as DuckDB reads it.
   rfm_utf8_copy(path, enc)     a UTF-8 copy of a text file written in `enc`
-                               (windows-1252, latin-1, ...), uncompressed; DuckDB's own CSV
+                               (windows-1252, latin-1, ..., or both UTF-8 and Windows-1252,
+                               converted line by line), uncompressed; DuckDB's own CSV
                                reader knows UTF-8 and strict latin-1 only. Returns its path.
   rfm_sheet_copy(path)         the first sheet of an .xlsx/.xls/.ods workbook as a UTF-8
                                CSV, every cell as text (python-calamine). Returns its path.
   rfm_add_byte_order_mark(p)   puts a UTF-8 byte order mark in front of a CSV file the
                                export wrote (export_csv_dialect: excel), replacing it whole.
+  rfm_folder_state(path)       'folder', 'missing' or 'not a folder': export_files checks
+                               export_folder with it before the run writes a file.
   rfm_snapshot_folder()        the folder of published snapshots beside the database
                                (`<database>.published/`), created when missing.
   rfm_prune_snapshots(keep)    deletes the published snapshots (`run_*.duckdb`) but the
@@ -34,11 +38,13 @@ import atexit
 import codecs
 import csv
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import io
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -69,19 +75,58 @@ def _open_bytes(path: str):
     return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")
 
 
+# Lines put together from two tools: some UTF-8, some Windows-1252. Read whole as Windows-1252, the
+# UTF-8 lines would turn into mojibake (a status 'Rückerstattet' into 'RÃ¼ckerstattet', no longer a refund);
+# such a file is converted line by line instead.
+MIXED = "utf-8 and windows-1252"
+# A character of two to four bytes in UTF-8: hardly ever text of a Windows-1252 file.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def _utf8_or_windows_1252(f) -> str:
-    """utf-8 when every byte sequence of the stream is UTF-8, else windows-1252."""
+    """utf-8 when every byte sequence of the stream is UTF-8; else windows-1252 when none of its non-ASCII
+    text is UTF-8, MIXED when some is (a second pass, only for a file that is not UTF-8)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         while chunk := f.read(CHUNK):
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
+        return "utf-8"
     except UnicodeDecodeError:
-        return "windows-1252"
-    return "utf-8"
+        pass
+    f.seek(0)
+    previous = b""
+    while chunk := f.read(CHUNK):
+        # With the end of the chunk before, so a character cut in two is still seen.
+        if _UTF8_MULTIBYTE.search(previous[-3:] + chunk):
+            return MIXED
+        previous = chunk
+    return "windows-1252"
+
+
+def decode_text(data: bytes, encoding: str) -> str:
+    """Bytes as text: MIXED line by line (UTF-8 where a line is UTF-8, else Windows-1252)."""
+    if encoding != MIXED:
+        return data.decode(encoding)
+    return "".join(_mixed_line(line) for line in data.splitlines(keepends=True))
+
+
+def _mixed_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("windows-1252")
 
 
 def file_facts(path: str) -> str:
+    stat = os.stat(path)
+    return _file_facts(os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _file_facts(path: str, size: int, modified_ns: int) -> str:
+    """Once per file version and process: staging and input_formats both ask, and a file that is not
+    UTF-8 is read whole, twice."""
     if _is_zstd(path):
         return json.dumps({"encoding": "utf-8", "bom": False, "sep_line": None})
     with _open_bytes(path) as f:
@@ -95,7 +140,8 @@ def file_facts(path: str) -> str:
             encoding = _utf8_or_windows_1252(f)
     bom = head.startswith(codecs.BOM_UTF8)
     text = head[3:] if bom else head
-    first_line = text.decode(encoding, errors="replace").split("\n", 1)[0].rstrip("\r")
+    first_line = (decode_text(text.split(b"\n", 1)[0], encoding) if encoding == MIXED
+                  else text.decode(encoding, errors="replace").split("\n", 1)[0]).rstrip("\r")
     sep_line = None
     if first_line.lower().startswith("sep=") and len(first_line) == 5:
         sep_line = first_line[4]
@@ -110,17 +156,23 @@ def _private_partial(target: Path) -> Path:
 
 
 def utf8_copy(path: str, encoding: str, folder: Path) -> str:
-    codecs.lookup(encoding)  # an unknown encoding raises here, with its name
+    if encoding != MIXED:
+        codecs.lookup(encoding)  # an unknown encoding raises here, with its name
     if _is_zstd(path):
         raise ValueError(f"rfm_lifecycle: {path} is zstd-compressed and written in {encoding}: DuckDB reads a .zst"
                          " file only as UTF-8. Save the export as .csv.gz, or uncompressed.")
     target = folder / _copy_name(path, ".csv", encoding)
     if not target.exists():
         partial = _private_partial(target)
-        with io.TextIOWrapper(_open_bytes(path), encoding=encoding, errors="strict", newline="") as source, \
-                open(partial, "w", encoding="utf-8", newline="") as out:
-            while chunk := source.read(CHUNK):
-                out.write(chunk)
+        if encoding == MIXED:
+            with _open_bytes(path) as source, open(partial, "w", encoding="utf-8", newline="") as out:
+                for line in source:
+                    out.write(_mixed_line(line))
+        else:
+            with io.TextIOWrapper(_open_bytes(path), encoding=encoding, errors="strict", newline="") as source, \
+                    open(partial, "w", encoding="utf-8", newline="") as out:
+                while chunk := source.read(CHUNK):
+                    out.write(chunk)
         partial.replace(target)
     return str(target)
 

@@ -63,6 +63,8 @@ SAME_ORDERS = [
                                       "date_format": "dd-mm-yyyy"}),
     ("nl_excel_unicode_text.txt", DUTCH, {"encoding": "utf-16", "byte_order_mark": "no", "delimiter": "tab",
                                           "decimal_separator": ",", "date_format": "dd-mm-yyyy"}),
+    ("mixed_encoding.csv", DUTCH, {"encoding": "utf-8 and windows-1252", "delimiter": ";",
+                                   "decimal_separator": ",", "date_format": "dd-mm-yyyy"}),
     ("nl_workbook.xlsx", DUTCH, {"file_kind": "sheet", "decimal_separator": ".", "date_format": "yyyy-mm-dd"}),
     ("plain_bom_crlf.csv", PLAIN, {"encoding": "utf-8", "byte_order_mark": "yes", "decimal_separator": ".",
                                    "thousands_separator": "none", "currency_mark": "none",

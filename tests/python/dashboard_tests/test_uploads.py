@@ -82,6 +82,8 @@ def test_default_folder_is_uploads_in_the_project_and_ignored_by_git():
                                "byte order mark": "no", "Excel sep= line": "none"}),
     ("nl_excel_unicode_text.txt", {"file kind": "CSV text", "encoding": "utf-16", "delimiter": "tab",
                                    "byte order mark": "no", "Excel sep= line": "none"}),
+    ("mixed_encoding.csv", {"file kind": "CSV text", "encoding": "utf-8 and windows-1252", "delimiter": ";",
+                            "byte order mark": "no", "Excel sep= line": "none"}),
     ("nl_workbook.xlsx", {"file kind": "Excel workbook (first sheet)"}),
 ])
 def test_preview_of_real_exports(tmp_path, name, facts):
@@ -89,7 +91,7 @@ def test_preview_of_real_exports(tmp_path, name, facts):
     preview = uploads.inspect(upload)
     assert preview.facts() == facts
     assert len(preview.rows) == 10
-    if name.startswith("nl_"):
+    if name.startswith(("nl_", "mixed_")):
         assert preview.columns == ["Ordernummer", "Klantnummer", "Klantnaam", "Besteldatum", "Totaal incl. btw",
                                    "Status"]
         assert "Chloë Ørsted" in set(preview.rows["Klantnaam"])  # Windows-1252 read as such
