@@ -28,3 +28,8 @@
 {% macro postgres__rfm_trim(expression) -%}
     btrim({{ expression }}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))
 {%- endmacro %}
+
+{% macro spark__rfm_trim(expression) -%}
+    {#- Spark's one-argument trim() removes spaces only: ' C001' || tab would stay 'C001' || tab. -#}
+    trim(both concat(' ', chr(9), chr(10), chr(11), chr(12), chr(13)) from {{ expression }})
+{%- endmacro %}

@@ -1,7 +1,16 @@
 {#-
-    The safe casts follow one rule on every engine (macros/cross_database/safe_casts.sql):
-    each case below must parse to the expected value, or to null, on whichever engine runs the test.
+    The safe casts follow one rule on every engine (macros/cross_database/safe_casts.sql), and so does
+    the trim every input value gets first (macros/cross_database/whitespace.sql): each case below must
+    give the expected value, or null, on whichever engine runs the test.
 -#}
+{%- set trim_cases = [
+    (' C001', 'C001'),
+    ('C001\t', 'C001'),
+    ('\tC001\r\n', 'C001'),
+    ('\x0bC001\x0c', 'C001'),
+    ('C 001', 'C 001'),
+    ('  ', ''),
+] -%}
 {%- set date_cases = [
     ('2024-01-05', '2024-01-05'),
     (' 2024-01-05 ', '2024-01-05'),
@@ -129,6 +138,29 @@ localized_amounts_parsed as (
 
 ),
 
+trim_cases as (
+
+    {% for raw_text, expected in trim_cases -%}
+    select
+        {{ rfm_lifecycle.rfm_sql_string(raw_text) }} as raw_text,
+        {{ rfm_lifecycle.rfm_sql_string(expected) }} as expected_text
+    {%- if not loop.last %}
+    union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+trimmed as (
+
+    select
+        raw_text,
+        expected_text,
+        {{ rfm_lifecycle.rfm_trim('raw_text') }} as trimmed_text
+    from trim_cases
+
+),
+
 dates_parsed as (
 
     select
@@ -175,3 +207,13 @@ from amounts_parsed
 where
     (expected_amount is null) <> (parsed_amount is null)
     or expected_amount <> parsed_amount
+
+union all
+
+select
+    'trim' as cast_kind,
+    raw_text,
+    expected_text as expected_value,
+    trimmed_text as parsed_value
+from trimmed
+where trimmed_text <> expected_text
