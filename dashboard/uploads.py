@@ -237,8 +237,7 @@ def _inspect_text(path: Path, rows: int) -> Preview:
     facts = json.loads(plugin.file_facts(str(path)))
     with path.open("rb") as f:
         head = f.read(1 << 16)
-    text = (plugin.decode_text(head, facts["encoding"]) if facts["encoding"] == plugin.MIXED
-            else head.decode(facts["encoding"], errors="replace"))
+    text = plugin.decode_text(head, facts["encoding"], errors="replace")
     if facts["bom"]:
         text = text.removeprefix("\ufeff")
     lines = text.splitlines()

@@ -104,18 +104,19 @@ def _utf8_or_windows_1252(f) -> str:
     return "windows-1252"
 
 
-def decode_text(data: bytes, encoding: str) -> str:
-    """Bytes as text: MIXED line by line (UTF-8 where a line is UTF-8, else Windows-1252)."""
+def decode_text(data: bytes, encoding: str, errors: str = "strict") -> str:
+    """Bytes as text in the encoding file_facts found; MIXED line by line (UTF-8 where a line is UTF-8,
+    else Windows-1252)."""
     if encoding != MIXED:
-        return data.decode(encoding)
-    return "".join(_mixed_line(line) for line in data.splitlines(keepends=True))
+        return data.decode(encoding, errors=errors)
+    return "".join(_mixed_line(line, errors) for line in data.splitlines(keepends=True))
 
 
-def _mixed_line(line: bytes) -> str:
+def _mixed_line(line: bytes, errors: str = "strict") -> str:
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:
-        return line.decode("windows-1252")
+        return line.decode("windows-1252", errors=errors)
 
 
 def file_facts(path: str) -> str:
@@ -140,8 +141,7 @@ def _file_facts(path: str, size: int, modified_ns: int) -> str:
             encoding = _utf8_or_windows_1252(f)
     bom = head.startswith(codecs.BOM_UTF8)
     text = head[3:] if bom else head
-    first_line = (decode_text(text.split(b"\n", 1)[0], encoding) if encoding == MIXED
-                  else text.decode(encoding, errors="replace").split("\n", 1)[0]).rstrip("\r")
+    first_line = decode_text(text, encoding, errors="replace").split("\n", 1)[0].rstrip("\r")
     sep_line = None
     if first_line.lower().startswith("sep=") and len(first_line) == 5:
         sep_line = first_line[4]

@@ -165,26 +165,28 @@
             of all amounts are all rejected; otherwise the file is in two currencies and the run stops.
         -#}
         {%- set seen = [] -%}
-        {%- set counts = [] -%}
         {%- for position in range(marks | length) if evidence['currency_mark_' ~ position] > 0 -%}
-            {%- do seen.append(marks[position] ~ ': ' ~ evidence['currency_mark_' ~ position]) -%}
-            {%- do counts.append(evidence['currency_mark_' ~ position]) -%}
+            {%- do seen.append((marks[position], evidence['currency_mark_' ~ position])) -%}
         {%- endfor -%}
-        {%- set marked = counts | sum -%}
-        {%- set leading = (counts | max) if counts else 0 -%}
-        {%- if seen | length > 1 and leading * 10 >= marked * 9 -%}
-            {%- set seen = [seen[counts.index(leading)]] -%}
+        {%- set marked = seen | sum(attribute=1) -%}
+        {%- set leading = seen | max(attribute=1) if seen else none -%}
+        {%- if seen | length > 1 and leading[1] * 10 >= marked * 9 -%}
+            {%- set seen = [leading] -%}
         {%- elif seen | length > 1 and marked * 10 < evidence.all_amounts -%}
             {%- set seen = [] -%}
         {%- endif -%}
         {%- if seen | length > 1 -%}
+            {%- set counts = [] -%}
+            {%- for mark, count in seen -%}
+                {%- do counts.append(mark ~ ': ' ~ count) -%}
+            {%- endfor -%}
             {{ exceptions.raise_compiler_error(label ~ " writes amounts with more than one currency mark ("
-                ~ seen | join(', ') ~ " in the first " ~ rfm_lifecycle.rfm_detection_sample_rows() ~ " rows)."
+                ~ counts | join(', ') ~ " in the first " ~ rfm_lifecycle.rfm_detection_sample_rows() ~ " rows)."
                 ~ " Amounts in two currencies cannot be added up: convert them to one first, or set "
                 ~ entity ~ "_format.currency_mark to the mark to read; amounts with another mark will be"
                 ~ " rejected as unparseable.") }}
         {%- endif -%}
-        {%- do found.update({'currency_mark': seen[0].split(': ')[0] if seen else 'none'}) -%}
+        {%- do found.update({'currency_mark': seen[0][0] if seen else 'none'}) -%}
     {%- endif -%}
     {%- if found.thousands_separator == found.decimal_separator -%}
         {{ rfm_lifecycle.rfm_var_error(entity ~ '_format.thousands_separator', found.thousands_separator,
