@@ -169,7 +169,7 @@
         {%- if item is not string or not modules.re.fullmatch('[\\w][\\w \\-]{0,63}', item | trim) -%}
             {{ return(rfm_lifecycle.rfm_var_error(name, raw, expected, [])) }}
         {%- endif -%}
-        {%- do words.append(item | trim | lower) -%}
+        {%- do words.append(rfm_lifecycle.rfm_lower_word(item | trim)) -%}
     {%- endfor -%}
     {{ return(words) }}
 {% endmacro %}

@@ -41,7 +41,7 @@
 {% macro rfm_id_rejection_reason(cleaned_expression, column_name) -%}
     {#- The reason a present id is no id, or null. Call it on a cleaned, non-null id. -#}
     case
-        when lower({{ cleaned_expression }}) in ({{ rfm_lifecycle.rfm_sql_string_list(rfm_lifecycle.rfm_placeholder_ids()) }})
+        when {{ rfm_lifecycle.rfm_lower(cleaned_expression) }} in ({{ rfm_lifecycle.rfm_sql_string_list(rfm_lifecycle.rfm_placeholder_ids()) }})
             then 'placeholder {{ column_name }}'
         when {{ rfm_lifecycle.rfm_full_match(cleaned_expression, rfm_lifecycle.rfm_scientific_id_pattern()) }}
             then '{{ column_name }} in scientific notation'

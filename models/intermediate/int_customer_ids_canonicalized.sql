@@ -49,11 +49,11 @@ valid_spellings as (
 final as (
 
     select
-        lower(customer_id) as customer_key,
-        min(customer_id) as customer_id
+        {{ rfm_lifecycle.rfm_lower('customer_id') }} as customer_key,
+        {{ rfm_lifecycle.rfm_code_point_min('customer_id') }} as customer_id
 
     from valid_spellings
-    group by lower(customer_id)
+    group by {{ rfm_lifecycle.rfm_lower('customer_id') }}
 
 )
 

@@ -43,7 +43,7 @@ final as (
     from valid_customers
     {%- if is_canonical %}
     left join canonical_ids
-        on lower(valid_customers.customer_id) = canonical_ids.customer_key
+        on {{ rfm_lifecycle.rfm_lower('valid_customers.customer_id') }} = canonical_ids.customer_key
     {%- endif %}
 
 )

@@ -94,7 +94,7 @@ first_changes as (
         -- Two candidates on one day give the same segment; the name only makes the pick explicit.
         row_number() over (
             partition by customer_id
-            order by candidate_date asc, projected_segment asc
+            order by candidate_date asc, {{ rfm_lifecycle.rfm_code_point_order('projected_segment') }} asc
         ) as change_rank
 
     from candidates_evaluated

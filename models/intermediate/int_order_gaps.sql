@@ -31,16 +31,16 @@ orders_sequenced as (
         orders.order_id,
         orders.order_date,
         orders.order_date >= as_of.window_start_date as is_in_window,
-        row_number() over (
-            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
-        ) as order_number,
-        lag(orders.order_date) over (
-            partition by orders.customer_id order by orders.order_date asc, orders.order_id asc
-        ) as previous_order_date
+        row_number() over customer_orders as order_number,
+        lag(orders.order_date) over customer_orders as previous_order_date
 
     from orders
     inner join as_of
         on orders.order_date <= as_of.as_of_date
+    window customer_orders as (
+        partition by orders.customer_id
+        order by orders.order_date asc, {{ rfm_lifecycle.rfm_code_point_order('orders.order_id') }} asc
+    )
 
 ),
 

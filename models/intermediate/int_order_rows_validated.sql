@@ -66,7 +66,7 @@ matched as (
     from order_rows
     {%- if is_canonical %}
     left join canonical_ids
-        on lower(order_rows.customer_id) = canonical_ids.customer_key
+        on {{ rfm_lifecycle.rfm_lower('order_rows.customer_id') }} = canonical_ids.customer_key
     {%- endif %}
 
 ),

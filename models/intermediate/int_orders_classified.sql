@@ -73,7 +73,9 @@ orders as (
         -- The kept row is the order's first line: the lowest line id (as text), else the earliest, then
         -- the smallest. Later tie breakers of that order cannot change the amount.
         coalesce(
-            {{ rfm_lifecycle.rfm_first_by('amount', ['line_id'], 'not is_excluded_status and line_id is not null') }},
+            {{ rfm_lifecycle.rfm_first_by(
+                'amount', [rfm_lifecycle.rfm_code_point_order('line_id')], 'not is_excluded_status and line_id is not null'
+            ) }},
             {{ rfm_lifecycle.rfm_first_by('amount', ['order_date', 'amount'], 'not is_excluded_status') }}
         ) as first_line_amount
 

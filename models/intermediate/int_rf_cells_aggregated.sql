@@ -68,7 +68,7 @@ cell_segments as (
         -- The largest segment names the cell; list order, then name, break ties so the pick is stable.
         row_number() over (
             partition by segment_scheme, r_score, f_score
-            order by count(*) desc, list_order asc, segment_name asc
+            order by count(*) desc, list_order asc, {{ rfm_lifecycle.rfm_code_point_order('segment_name') }} asc
         ) as size_rank
 
     from customer_cells
@@ -82,8 +82,9 @@ cell_segment_lists as (
         segment_scheme,
         r_score,
         f_score,
-        {{ rfm_lifecycle.rfm_sorted_string_agg('segment_name', "', '", ['list_order', 'segment_name']) }}
-            as segments
+        {{ rfm_lifecycle.rfm_sorted_string_agg(
+            'segment_name', "', '", ['list_order', rfm_lifecycle.rfm_code_point_order('segment_name')]
+        ) }} as segments
 
     from cell_segments
     group by segment_scheme, r_score, f_score

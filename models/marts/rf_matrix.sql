@@ -88,8 +88,9 @@ assigned_segment_lists as (
         segment_scheme,
         r_score,
         f_score,
-        {{ rfm_lifecycle.rfm_sorted_string_agg('segment_name', "', '", ['segment_order', 'segment_name']) }}
-            as assigned_segments
+        {{ rfm_lifecycle.rfm_sorted_string_agg(
+            'segment_name', "', '", ['segment_order', rfm_lifecycle.rfm_code_point_order('segment_name')]
+        ) }} as assigned_segments
 
     from assigned_segments
     group by segment_scheme, r_score, f_score

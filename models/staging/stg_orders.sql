@@ -86,7 +86,7 @@ cleaned as (
         {{ rfm_lifecycle.rfm_try_cast_date('order_date_iso_text') }} as order_date,
         amount_text is not null as has_amount_text,
         {{ rfm_lifecycle.rfm_try_cast_amount('amount_plain_text') }} as amount,
-        lower(status_text) as status,
+        {{ rfm_lifecycle.rfm_lower('status_text') }} as status,
         margin_text is not null as has_margin_text,
         {{ rfm_lifecycle.rfm_try_cast_amount('margin_plain_text') }} as margin,
         line_id

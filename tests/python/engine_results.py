@@ -87,11 +87,11 @@ def dbt_command(args: list[str], tmp_path: Path, variables: dict, extra_env: dic
     assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
 
 
-def load(target: str, extra_env: dict, orders: Path = DEMO_ORDERS, customers: Path = DEMO_CUSTOMERS,
+def load(target: str, extra_env: dict, orders: Path = DEMO_ORDERS, customers: Path | None = DEMO_CUSTOMERS,
          schema: str = RAW_SCHEMA) -> None:
-    """The loader as a user runs it, into RAW_SCHEMA (the demo) or `schema`."""
+    """The loader as a user runs it, into RAW_SCHEMA (the demo) or `schema`; without customers, orders only."""
     command = [sys.executable, str(PROJECT_DIR / "scripts" / "load_raw_tables.py"), "--target", target,
-               "--orders", str(orders), "--customers", str(customers), "--schema", schema]
+               "--orders", str(orders), *(["--customers", str(customers)] if customers else []), "--schema", schema]
     result = subprocess.run(command, cwd=PROJECT_DIR, env={**os.environ, **extra_env}, capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -7,12 +7,15 @@ problem, and leave the marts of the previous build as they were.
 from __future__ import annotations
 
 import csv
+import os
 from collections import Counter
 from decimal import Decimal
 
+import psycopg2
 import pytest
 
 from dbt_harness import GUARD_OFF, PROJECT_DIR, RUN_STATS, DbtHarness
+from engine_results import MARTS, assert_identical, dbt_command, duckdb_marts, load, normalized, source_vars
 
 FIXTURES = PROJECT_DIR / "tests" / "python" / "fixtures" / "hostile"
 HOSTILE = FIXTURES / "orders_hostile.csv"
@@ -124,8 +127,9 @@ def test_ids_match_case_insensitively_under_one_canonical_spelling(hostile):
     assert customers["C400"]["lifetime_revenue"] == Decimal("32.00")
     assert customers["C400"]["lifetime_orders"] == 2
     # refund records are not orders: net zero, net negative and a refund document
+    # RÜCKERSTATTET: a refund in capitals beyond ASCII, lower-cased like every other status
     for refund_only, revenue in (("C302", Decimal("0.00")), ("C500", Decimal("-5.00")),
-                                 ("C501", Decimal("-20.00"))):
+                                 ("C501", Decimal("-20.00")), ("C951", Decimal("-12.00"))):
         row = customers[refund_only]
         assert (row["lifetime_orders"], row["lifecycle_segment"], row["has_refunds"], row["r_score"]) == \
             (0, "lost", True, None), refund_only
@@ -135,6 +139,36 @@ def test_ids_match_case_insensitively_under_one_canonical_spelling(hostile):
                    "NULL", "#N/A", "-", "n/a", "1.23457E+11"):
         assert absent not in customers, absent
     assert {r["as_of_date"].isoformat() for r in customers.values()} == {"2024-06-30"}
+
+
+def test_hostile_file_gives_the_same_marts_on_postgres(hostile, tmp_path):
+    """The hostile file loaded into PostgreSQL as a raw text table gives every mart of DuckDB reading it.
+
+    The test server's database sorts and lower-cases by ICU's en-US (scripts/with_test_postgres.sh), as most
+    servers do: ids that match case-insensitively, the spelling they are shown under, an upper-case status
+    beyond ASCII and the first line of an order must still come out as on DuckDB. The loader refuses the
+    file's unsafe extra column name, so the loaded copy names that column plainly; it is ignored either way."""
+    if not os.environ.get("PGHOST"):
+        pytest.fail("PGHOST not set: run through scripts/with_test_postgres.sh (make test does)")
+    h, _ = hostile
+    header, rest = HOSTILE.read_bytes().split(b"\n", 1)
+    copy = tmp_path / "orders_hostile.csv"
+    copy.write_bytes(header.rsplit(b",", 1)[0] + b",extra\n" + rest)
+    environment = {"RFM_SCHEMA": "rfm_hostile"}
+    load("postgres", environment, orders=copy, customers=None, schema="rfm_hostile_raw")
+    variables = {**HOSTILE_VARS, **source_vars("rfm_hostile_raw"), "customers_table": None,
+                 "publish_snapshots": False}
+    dbt_command(["build", "--target", "postgres", "--exclude", "resource_type:test", "resource_type:unit_test"],
+                tmp_path, variables, environment)
+    reference = duckdb_marts(h.db_path)
+    with psycopg2.connect("") as connection, connection.cursor() as cursor:  # libpq reads the PG* variables
+        cursor.execute("select lower('ÜNÏCØDÉ'), 'c001' < 'C001'")
+        assert cursor.fetchone() == ("ünïcødé", True), "the test server's database is not in a language collation"
+        for mart in MARTS:
+            cursor.execute(f"select * from rfm_hostile.{mart}")
+            postgres = normalized([column.name for column in cursor.description], cursor.fetchall())
+            assert_identical(reference[mart], postgres, f"PostgreSQL {mart}")
+    assert any(row[0] == ("str", "ÜNÏCØDÉ-客户") for row in reference["customer_segments"][1])
 
 
 MALFORMED = [
