@@ -104,8 +104,9 @@ def test_ids_match_case_insensitively_under_one_canonical_spelling(hostile):
     sorts first by code point, never a lower-cased one."""
     h, _ = hostile
     customers = {r["customer_id"]: r for r in h.table("customer_segments")}
-    # four spellings of H001 (spaces, tab, a quoted line break, case) are one customer; ' O-H05 ' is a copy
-    assert customers["H001"]["lifetime_orders"] == 4
+    # five spellings of H001 (spaces, tab, a quoted line break, a no-break space, case) are one customer;
+    # ' O-H05 ' is a copy
+    assert customers["H001"]["lifetime_orders"] == 5
     assert "h001" not in customers
     assert customers["ÜNÏCØDÉ-客户"]["lifetime_orders"] == 2
     assert customers["H002\u200b"]["lifetime_orders"] == 1

@@ -1,7 +1,8 @@
 {#-
     The safe casts follow one rule on every engine (macros/cross_database/safe_casts.sql), and so does
-    the trim every input value gets first (macros/cross_database/whitespace.sql): each case below must
-    give the expected value, or null, on whichever engine runs the test.
+    the trim every input value gets first (macros/cross_database/whitespace.sql: Unicode's whitespace,
+    no-break spaces included, never a zero-width space): each case below must give the expected value,
+    or null, on whichever engine runs the test.
 -#}
 {%- set trim_cases = [
     (' C001', 'C001'),
@@ -10,6 +11,13 @@
     ('\x0bC001\x0c', 'C001'),
     ('C 001', 'C 001'),
     ('  ', ''),
+    ('\u00a0C001\u00a0', 'C001'),
+    ('\u3000C 001\u202f\u2028', 'C 001'),
+    ('\u0085\u2007C\u00a0001\u205f\u1680', 'C\u00a0001'),
+    ('\u00e9C001\u00a0', '\u00e9C001'),
+    ('\u200bC001\u200b', '\u200bC001\u200b'),
+    ('\u20ac 12,50\u00a0', '\u20ac 12,50'),
+    ('\u00a0\t', ''),
 ] -%}
 {%- set date_cases = [
     ('2024-01-05', '2024-01-05'),
