@@ -95,17 +95,16 @@
 {%- endmacro %}
 
 
-
 {% macro rfm_code_point_min(expression) -%}
     {#- The least text by code point, handed on in the database's own collation like any other column. -#}
-    {{ return(adapter.dispatch('rfm_code_point_aggregate', 'rfm_lifecycle')('min', expression)) }}
+    {{ return(adapter.dispatch('rfm_code_point_min', 'rfm_lifecycle')(expression)) }}
 {%- endmacro %}
 
-{% macro default__rfm_code_point_aggregate(function, expression) -%}
-    {{ function }}({{ expression }})
+{% macro default__rfm_code_point_min(expression) -%}
+    min({{ expression }})
 {%- endmacro %}
 
-{% macro postgres__rfm_code_point_aggregate(function, expression) -%}
+{% macro postgres__rfm_code_point_min(expression) -%}
     {#- Without the second collate the column would carry "C" on, and clash with the default elsewhere. -#}
-    {{ function }}({{ rfm_lifecycle.rfm_code_point_order(expression) }}) collate "default"
+    min({{ rfm_lifecycle.rfm_code_point_order(expression) }}) collate "default"
 {%- endmacro %}

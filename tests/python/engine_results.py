@@ -15,6 +15,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 import dbt_in_process
@@ -143,6 +144,17 @@ def duckdb_marts(database: Path, marts_to_read: tuple[str, ...] | list[str] = MA
             "order by ordinal_position",
         )]
         marts[mart] = normalized(columns, query(database, f"select * from {mart}"))
+    return marts
+
+
+def postgres_marts(schema: str, marts_to_read: tuple[str, ...] | list[str] = MARTS) -> dict[str, Table]:
+    """The marts of `schema` on the PostgreSQL server of the PG* variables (libpq reads them)."""
+    marts = {}
+    with psycopg2.connect("") as connection, connection.cursor() as cursor:
+        for mart in marts_to_read:
+            cursor.execute(f"select * from {schema}.{mart}")
+            marts[mart] = normalized([column.name for column in cursor.description], cursor.fetchall())
+    connection.close()
     return marts
 
 

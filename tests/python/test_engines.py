@@ -49,6 +49,7 @@ from engine_results import (
     normalized,
     without_unit_test_exclusion,
 )
+from engine_results import postgres_marts as read_postgres_marts
 
 
 @pytest.fixture(scope="module")
@@ -90,16 +91,7 @@ def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def postgres_marts(postgres_build: Path) -> dict[str, Table]:
-    marts = {}
-    connection = psycopg2.connect("")
-    try:
-        with connection.cursor() as cursor:
-            for mart in MARTS:
-                cursor.execute(f"select * from {MODEL_SCHEMA}.{mart}")
-                marts[mart] = normalized([column.name for column in cursor.description], cursor.fetchall())
-    finally:
-        connection.close()
-    return marts
+    return read_postgres_marts(MODEL_SCHEMA)
 
 
 SPARK_UNIT_TESTS = os.environ.get("RFM_SPARK_UNIT_TESTS") == "1"
@@ -325,11 +317,7 @@ def postgres_probability_marts(postgres_build: Path, postgres_marts) -> dict[str
     tmp_path = postgres_build.parent / "postgres_probability"
     dbt_command([*PROBABILITY_BUILD, "--target", "postgres", "--defer", "--state", str(postgres_build / "target")],
                 tmp_path, {**SOURCE_VARS, **PROBABILITY_VARS}, {"RFM_SCHEMA": schema})
-    marts = {}
-    with psycopg2.connect("") as connection, connection.cursor() as cursor:
-        for mart in PROBABILITY_MARTS:
-            cursor.execute(f"select * from {schema}.{mart}")
-            marts[mart] = normalized([column.name for column in cursor.description], cursor.fetchall())
+    marts = read_postgres_marts(schema, PROBABILITY_MARTS)
     RUN_STATS["engines: probability mode seconds (PostgreSQL)"] += time.perf_counter() - started
     return marts
 

@@ -15,7 +15,7 @@ import psycopg2
 import pytest
 
 from dbt_harness import GUARD_OFF, PROJECT_DIR, RUN_STATS, DbtHarness
-from engine_results import MARTS, assert_identical, dbt_command, duckdb_marts, load, normalized, source_vars
+from engine_results import MARTS, assert_identical, dbt_command, duckdb_marts, load, postgres_marts, source_vars
 
 FIXTURES = PROJECT_DIR / "tests" / "python" / "fixtures" / "hostile"
 HOSTILE = FIXTURES / "orders_hostile.csv"
@@ -165,10 +165,10 @@ def test_hostile_file_gives_the_same_marts_on_postgres(hostile, tmp_path):
     with psycopg2.connect("") as connection, connection.cursor() as cursor:  # libpq reads the PG* variables
         cursor.execute("select lower('ÜNÏCØDÉ'), 'c001' < 'C001'")
         assert cursor.fetchone() == ("ünïcødé", True), "the test server's database is not in a language collation"
-        for mart in MARTS:
-            cursor.execute(f"select * from rfm_hostile.{mart}")
-            postgres = normalized([column.name for column in cursor.description], cursor.fetchall())
-            assert_identical(reference[mart], postgres, f"PostgreSQL {mart}")
+    connection.close()
+    postgres = postgres_marts("rfm_hostile")
+    for mart in MARTS:
+        assert_identical(reference[mart], postgres[mart], f"PostgreSQL {mart}")
     assert any(row[0] == ("str", "ÜNÏCØDÉ-客户") for row in reference["customer_segments"][1])
 
 
