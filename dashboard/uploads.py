@@ -71,6 +71,8 @@ FORMAT_CHOICES = {
     "thousands_separator": ("auto", "none", ".", ",", "space"),
     # The marks of rfm_currency_marks() (macros/sources/input_formats.sql): the build asks when a file has two.
     "currency_mark": ("auto", "none", "€", "$", "£", "EUR", "USD", "GBP", "CHF"),
+    # A minus after the number (12,50-) or parentheses ((12,50)): the build asks when a file writes both.
+    "negative_sign": ("auto", "leading", "trailing", "parentheses"),
     "date_format": ("auto", "dd-mm-yyyy", "yyyy-mm-dd", "dd/mm/yyyy", "dd.mm.yyyy", "mm/dd/yyyy", "mm-dd-yyyy"),
 }
 

@@ -273,6 +273,7 @@
         'decimal_separator': ['auto', '.', ','],
         'thousands_separator': ['auto', 'none', '.', ',', 'space'],
         'currency_mark': ['auto', 'none'] + rfm_lifecycle.rfm_currency_marks() | map('lower') | list,
+        'negative_sign': ['auto', 'leading', 'trailing', 'parentheses'],
         'date_format': ['auto', 'yyyy-mm-dd', 'dd-mm-yyyy', 'dd/mm/yyyy', 'dd.mm.yyyy', 'mm/dd/yyyy', 'mm-dd-yyyy'],
     } -%}
     {%- set raw = var(name, none) -%}

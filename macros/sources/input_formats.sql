@@ -13,6 +13,10 @@
                      rfm_currency_marks() at the start or end of the amount. Amounts
                      in two currencies cannot be added up, so two marks stop the run;
                      the separators are counted on the amounts without their mark.
+      negative sign  12,50- (a minus after the number: SAP and other ERP systems) or
+                     (12,50) (accounting format), beside the usual -12,50. Neither can
+                     be read another way; the form seen is read, and both forms seen
+                     without a 90% majority stop the run.
       dates          2024-03-05 (year first), or day and month first with -, / or .:
                      a first part above 12 says day-first, a second part above 12
                      month-first.
@@ -36,10 +40,11 @@
 {% endmacro %}
 
 
-{% macro rfm_unmarked_amount(text_expression, marks) -%}
+{% macro rfm_unmarked_amount(text_expression, marks, in_parentheses=false) -%}
     {#-
         The amount text without one of the marks at its start (€ 12,50, € -12,50, -€ 12,50) or end
-        (12,50 €), with the spaces beside the mark. Any other text is returned as it is: a mark inside
+        (12,50 €), with the spaces beside the mark; in_parentheses also just inside a parenthesis
+        (($ 12.50) and (12.50 $) become (12.50)). Any other text is returned as it is: a mark inside
         the number (12€50) or a second mark stays, and the amount is rejected as unparseable.
     -#}
     case
@@ -51,9 +56,49 @@
             then '-' || ltrim(substring({{ text_expression }}, {{ size + 2 }}))
         when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string('%' ~ mark) }}
             then rtrim(substring({{ text_expression }}, 1, length({{ text_expression }}) - {{ size }}))
+        {%- if in_parentheses %}
+        when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string('(' ~ mark ~ '%') }}
+            then '(' || ltrim(substring({{ text_expression }}, {{ size + 2 }}))
+        when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string('%' ~ mark ~ ')') }}
+            then rtrim(substring({{ text_expression }}, 1, length({{ text_expression }}) - {{ size + 1 }})) || ')'
+        {%- endif %}
         {%- endfor %}
         else {{ text_expression }}
     end
+{%- endmacro %}
+
+
+{% macro rfm_signed_amount(text_expression, forms) -%}
+    {#-
+        A negative amount written with a minus after the number (12,50-) or in parentheses ((12,50)),
+        for each form in forms ('trailing', 'parentheses'), with the minus first; any other text as it
+        is. What is left is checked by the amount pattern, so -12,50- or (-12,50) is rejected.
+    -#}
+    case
+        {%- if 'trailing' in forms %}
+        when {{ text_expression }} like '%-' and not {{ text_expression }} like '-%'
+            then '-' || rtrim(substring({{ text_expression }}, 1, length({{ text_expression }}) - 1))
+        {%- endif %}
+        {%- if 'parentheses' in forms %}
+        when {{ text_expression }} like '(%)'
+            then '-' || trim(substring({{ text_expression }}, 2, length({{ text_expression }}) - 2))
+        {%- endif %}
+        else {{ text_expression }}
+    end
+{%- endmacro %}
+
+
+{% macro rfm_negative_amount(text_expression, formats) -%}
+    {#-
+        The amount text without the currency mark in force and with its minus first (formats, as
+        rfm_value_formats gives them): € 12,50- and 12,50- €, ($ 12.50), $ (12.50) and (12.50) $ all
+        read as minus. Unchanged when neither a mark nor another negative sign is in force.
+    -#}
+    {%- set forms = [] if formats.get('negative_sign', 'leading') == 'leading' else [formats.negative_sign] -%}
+    {%- set marks = [] if formats.get('currency_mark', 'none') == 'none' else [formats.currency_mark] -%}
+    {%- set unmarked = rfm_lifecycle.rfm_unmarked_amount(text_expression, marks, 'parentheses' in forms)
+        if marks else text_expression -%}
+    {{ rfm_lifecycle.rfm_signed_amount(unmarked, forms) if forms else unmarked }}
 {%- endmacro %}
 
 
@@ -61,13 +106,14 @@
     {%- set settings = rfm_lifecycle.rfm_format_settings(entity) -%}
     {%- set found = {
         'decimal_separator': settings.decimal_separator, 'thousands_separator': settings.thousands_separator,
-        'currency_mark': settings.currency_mark, 'date_format': settings.date_format, 'evidence': {},
+        'currency_mark': settings.currency_mark, 'negative_sign': settings.negative_sign,
+        'date_format': settings.date_format, 'evidence': {},
     } -%}
     {%- if not execute or columns.amount is not defined -%}
-        {%- for key in ['decimal_separator', 'thousands_separator', 'currency_mark', 'date_format']
-            if found[key] == 'auto' -%}
+        {%- for key in ['decimal_separator', 'thousands_separator', 'currency_mark', 'negative_sign',
+            'date_format'] if found[key] == 'auto' -%}
             {%- do found.update({key: {'decimal_separator': '.', 'thousands_separator': 'none',
-                'currency_mark': 'none', 'date_format': 'yyyy-mm-dd'}[key]}) -%}
+                'currency_mark': 'none', 'negative_sign': 'leading', 'date_format': 'yyyy-mm-dd'}[key]}) -%}
         {%- endfor -%}
         {{ return(found) }}
     {%- endif -%}
@@ -77,6 +123,9 @@
     {%- set day_text = "split_part(" ~ rfm_lifecycle.rfm_trim('cast(' ~ columns.order_date ~ ' as '
         ~ dbt.type_string() ~ ')') ~ ", ' ', 1)" -%}
     {%- set day_first = "'^[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4}$'" -%}
+    {%- set minus_last = "'^[^-]*[0-9] ?-$'" -%}
+    {%- set parenthesized = "'^[(][^()]*[0-9][^()]*[)]$'" -%}
+    {%- set both_signs = ['trailing', 'parentheses'] -%}
     {%- set measures = {
         'comma_decimals': m('amount_text', "'^[+-]?([0-9]+,([0-9]{1,2}|[0-9]{4,})|[0-9]{1,3}([.][0-9]{3})+,[0-9]+|[0-9]{1,3}([.][0-9]{3}){2,})$'"),
         'point_decimals': m('amount_text', "'^[+-]?([0-9]*[.]([0-9]{1,2}|[0-9]{4,})|[0-9]{1,3}(,[0-9]{3})+[.][0-9]+|[0-9]{1,3}(,[0-9]{3}){2,})$'"),
@@ -84,6 +133,9 @@
         'thousands_points': m('amount_text', "'^[+-]?[0-9]{1,3}([.][0-9]{3})+(,[0-9]*)?$'"),
         'thousands_commas': m('amount_text', "'^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?$'"),
         'thousands_spaces': m('amount_text', "'^[+-]?[0-9]{1,3}( [0-9]{3})+([.,][0-9]*)?$'"),
+        'minus_last_amounts': '(' ~ m('marked_text', minus_last) ~ ' or ' ~ m('unmarked_text', minus_last) ~ ')',
+        'parenthesized_amounts': '(' ~ m('marked_text', parenthesized) ~ ' or '
+            ~ m('unmarked_text', parenthesized) ~ ')',
         'year_first_dates': m('day_text', "'^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$'"),
         'hyphen_dates': m('day_text', "'^[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}$'"),
         'slash_dates': m('day_text', "'^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'"),
@@ -95,7 +147,9 @@
         {%- do measures.update({'currency_mark_' ~ position: "(marked_text like "
             ~ rfm_lifecycle.rfm_sql_string(mark ~ '%')
             ~ " or marked_text like " ~ rfm_lifecycle.rfm_sql_string('-' ~ mark ~ '%')
-            ~ " or marked_text like " ~ rfm_lifecycle.rfm_sql_string('%' ~ mark) ~ ")"}) -%}
+            ~ " or marked_text like " ~ rfm_lifecycle.rfm_sql_string('%' ~ mark)
+            ~ " or marked_text like " ~ rfm_lifecycle.rfm_sql_string('(' ~ mark ~ '%')
+            ~ " or marked_text like " ~ rfm_lifecycle.rfm_sql_string('%' ~ mark ~ ')') ~ ")"}) -%}
     {%- endfor -%}
     {%- set parts = "replace(replace(day_text, '/', '-'), '.', '-')" -%}
     {%- set query -%}
@@ -110,16 +164,24 @@
         from (
             select
                 marked_text,
-                {{ rfm_lifecycle.rfm_unmarked_amount('marked_text', marks) }} as amount_text,
+                unmarked_text,
+                {{ rfm_lifecycle.rfm_signed_amount('unmarked_text', both_signs) }} as amount_text,
                 day_text
             from (
                 select
-                    {{ amount }} as marked_text,
-                    {{ day_text }} as day_text
-                from {{ relation }}
-                limit {{ rfm_lifecycle.rfm_detection_sample_rows() }}
-            ) as sampled
-        ) as unmarked
+                    marked_text,
+                    {{ rfm_lifecycle.rfm_unmarked_amount('marked_text', marks, in_parentheses=true) }}
+                        as unmarked_text,
+                    day_text
+                from (
+                    select
+                        {{ amount }} as marked_text,
+                        {{ day_text }} as day_text
+                    from {{ relation }}
+                    limit {{ rfm_lifecycle.rfm_detection_sample_rows() }}
+                ) as sampled
+            ) as unmarked
+        ) as signed
     {%- endset -%}
     {%- set row = run_query(query).rows[0] -%}
     {%- set evidence = {} -%}
@@ -188,6 +250,18 @@
         {%- endif -%}
         {%- do found.update({'currency_mark': seen[0][0] if seen else 'none'}) -%}
     {%- endif -%}
+    {%- if found.negative_sign == 'auto' -%}
+        {#- Both forms can only mean a negative amount; a file that writes both stops as for the separators. -#}
+        {%- set trailing, parentheses = evidence.minus_last_amounts, evidence.parenthesized_amounts -%}
+        {%- if trailing > 0 and parentheses > 0 and trailing < 9 * parentheses and parentheses < 9 * trailing -%}
+            {{ exceptions.raise_compiler_error(label ~ " writes negative amounts with a minus after the number ("
+                ~ trailing ~ " values such as 12,50-) and in parentheses (" ~ parentheses ~ " values such as (12,50))."
+                ~ " Set " ~ entity ~ "_format.negative_sign to trailing or parentheses;"
+                ~ " the values written the other way will be rejected as unparseable.") }}
+        {%- endif -%}
+        {%- do found.update({'negative_sign': 'trailing' if trailing > parentheses
+            else 'parentheses' if parentheses > 0 else 'leading'}) -%}
+    {%- endif -%}
     {%- if found.thousands_separator == found.decimal_separator -%}
         {{ rfm_lifecycle.rfm_var_error(entity ~ '_format.thousands_separator', found.thousands_separator,
             'a separator other than the decimal separator') }}
@@ -226,12 +300,13 @@
 {% endmacro %}
 
 
-{% macro rfm_localized_amount(amount_text, formats) -%}
-    {#- The amount text in the plain contract's form (1234.50), or null when it is not written in the format in force. -#}
+{% macro rfm_localized_amount(text_expression, formats) -%}
+    {#-
+        The amount text in the plain contract's form (1234.50), or null when it is not written in the
+        format in force; its sign and currency mark already read by rfm_negative_amount.
+    -#}
     {%- set decimal = formats.decimal_separator -%}
     {%- set thousands = {'none': none, 'space': ' '}.get(formats.thousands_separator, formats.thousands_separator) -%}
-    {%- set text_expression = amount_text if formats.currency_mark == 'none'
-        else rfm_lifecycle.rfm_unmarked_amount(amount_text, [formats.currency_mark]) -%}
     {%- if decimal == '.' and thousands is none -%}
         {{ text_expression }}
     {%- else -%}
@@ -329,6 +404,11 @@
             'configured' if settings.currency_mark != 'auto' else 'detected',
             'in the first ' ~ rfm_lifecycle.rfm_detection_sample_rows() ~ ' rows: '
             ~ ((marked | join(', ')) if marked else 'no amount with a currency mark'))) -%}
+        {%- do rows.append((entity, 'negative_sign', settings.negative_sign, found.negative_sign,
+            'configured' if settings.negative_sign != 'auto' else 'detected',
+            'in the first ' ~ rfm_lifecycle.rfm_detection_sample_rows() ~ ' rows: ' ~ (e.minus_last_amounts or 0)
+            ~ ' amounts with a minus after the number (12,50-), ' ~ (e.parenthesized_amounts or 0)
+            ~ ' in parentheses ((12,50))')) -%}
         {%- do rows.append((entity, 'date_format', settings.date_format, found.date_format,
             'configured' if settings.date_format != 'auto' else 'detected',
             'in the first ' ~ rfm_lifecycle.rfm_detection_sample_rows() ~ ' rows: ' ~ (e.year_first_dates or 0)

@@ -62,8 +62,9 @@
     {#- The likely fix per rejection reason (int_order_rows_validated, int_orders_classified name them). -#}
     {%- set column = (reason.split(' ') | last) if reason.startswith('missing ') else none -%}
     {%- if reason == 'unparseable amount' or reason == 'unparseable margin' -%}
-        {{ return("decimal commas, thousands dots or a currency mark? set orders_format.decimal_separator,"
-            ~ " orders_format.thousands_separator or orders_format.currency_mark") }}
+        {{ return("decimal commas, thousands dots, a currency mark or a minus after the number? set"
+            ~ " orders_format.decimal_separator, orders_format.thousands_separator, orders_format.currency_mark"
+            ~ " or orders_format.negative_sign") }}
     {%- elif reason == 'unparseable order_date' -%}
         {{ return("another date format? set orders_format.date_format (e.g. dd-mm-yyyy)") }}
     {%- elif reason == 'order_date out of range' -%}

@@ -60,16 +60,29 @@ trimmed as (
 
 ),
 
+signed as (
+
+    -- The minus first and the currency mark off (12,50- and € (12,50) read as -12,50); unchanged when the
+    -- input writes neither. A step of its own: the separators below read the result three times.
+    select
+        *,
+        {{ rfm_lifecycle.rfm_negative_amount('amount_text', formats) }} as amount_signed_text,
+        {{ rfm_lifecycle.rfm_negative_amount('margin_text', formats) }} as margin_signed_text
+
+    from trimmed
+
+),
+
 localized as (
 
     -- Amounts and dates in the plain contract's form (1234.50, 2024-03-05); unchanged when the input uses it.
     select
         *,
         {{ rfm_lifecycle.rfm_localized_date_text('order_date_text', formats) }} as order_date_iso_text,
-        {{ rfm_lifecycle.rfm_localized_amount('amount_text', formats) }} as amount_plain_text,
-        {{ rfm_lifecycle.rfm_localized_amount('margin_text', formats) }} as margin_plain_text
+        {{ rfm_lifecycle.rfm_localized_amount('amount_signed_text', formats) }} as amount_plain_text,
+        {{ rfm_lifecycle.rfm_localized_amount('margin_signed_text', formats) }} as margin_plain_text
 
-    from trimmed
+    from signed
 
 ),
 

@@ -61,13 +61,19 @@ SAME_ORDERS = [
     ("nl_excel_currency.csv", DUTCH, {"encoding": "windows-1252", "delimiter": ";", "decimal_separator": ",",
                                       "thousands_separator": ".", "currency_mark": "€",
                                       "date_format": "dd-mm-yyyy"}),
+    ("nl_erp_trailing_minus.csv", DUTCH, {"encoding": "windows-1252", "delimiter": ";", "decimal_separator": ",",
+                                          "thousands_separator": ".", "currency_mark": "none",
+                                          "negative_sign": "trailing", "date_format": "dd.mm.yyyy"}),
+    ("us_accounting_parentheses.csv", PLAIN, {"encoding": "utf-8", "delimiter": ",", "decimal_separator": ".",
+                                              "thousands_separator": ",", "currency_mark": "$",
+                                              "negative_sign": "parentheses", "date_format": "mm/dd/yyyy"}),
     ("nl_excel_unicode_text.txt", DUTCH, {"encoding": "utf-16", "byte_order_mark": "no", "delimiter": "tab",
                                           "decimal_separator": ",", "date_format": "dd-mm-yyyy"}),
     ("mixed_encoding.csv", DUTCH, {"encoding": "utf-8 and windows-1252", "delimiter": ";",
                                    "decimal_separator": ",", "date_format": "dd-mm-yyyy"}),
     ("nl_workbook.xlsx", DUTCH, {"file_kind": "sheet", "decimal_separator": ".", "date_format": "yyyy-mm-dd"}),
     ("plain_bom_crlf.csv", PLAIN, {"encoding": "utf-8", "byte_order_mark": "yes", "decimal_separator": ".",
-                                   "thousands_separator": "none", "currency_mark": "none",
+                                   "thousands_separator": "none", "currency_mark": "none", "negative_sign": "leading",
                                    "date_format": "yyyy-mm-dd"}),
 ]
 
@@ -173,6 +179,34 @@ def test_amounts_in_two_currencies_stop_the_build_and_name_the_var(harness, tmp_
     found = {r["setting_name"]: (r["value_in_force"], r["set_by"]) for r in harness.table("input_formats")
              if r["input_name"] == "orders"}
     assert found["currency_mark"] == ("€", "detected")
+
+
+def test_negative_amounts_written_two_ways_stop_the_build_and_name_the_var(harness, tmp_path):
+    """12,50- and (12,50) both mean minus 12,50; a file that writes both ways without a 90% majority stops,
+    names orders_format.negative_sign, and replaces nothing. Told the form, the other is rejected, never misread."""
+    path = tmp_path / "two_signs.csv"
+    write_amounts(path, ["12,50", "3,00-", "(4,00)", "1.234,50", "€ 5,00-"])
+    before = harness.query("select * from customer_segments order by customer_id")
+    columns = {"orders_columns": {"status": None, "margin": None, "line_id": None}}
+    result = harness.build({"orders_path": str(path), **columns}, select=["+customer_segments"], resource="run")
+    RUN_STATS["real exports: files built"] += 1
+    assert not result.success
+    assert "a minus after the number (2 values such as 12,50-) and in parentheses (1 values" in result.messages, \
+        result.messages
+    assert "orders_format.negative_sign" in result.messages
+    assert harness.query("select * from customer_segments order by customer_id") == before
+
+    result = harness.build({"orders_path": str(path), "orders_format": {"negative_sign": "trailing"}, **columns},
+                           select=["+int_orders_netted", "+orders_rejected", "input_formats"], resource="run")
+    RUN_STATS["real exports: files classified"] += 1
+    assert result.success, result.messages
+    amounts = {r["order_id"]: str(r["net_amount"]) for r in harness.table("int_orders_netted")}
+    assert amounts == {"M1": "12.50", "M2": "-3.00", "M4": "1234.50", "M5": "-5.00"}
+    assert {r["source_amount"]: r["rejection_reason"] for r in harness.table("orders_rejected")} == {
+        "(4,00)": "unparseable amount"}
+    found = {r["setting_name"]: (r["value_in_force"], r["set_by"]) for r in harness.table("input_formats")
+             if r["input_name"] == "orders"}
+    assert found["negative_sign"] == ("trailing", "configured")
 
 
 def test_formula_cells_and_placeholders_meet_their_fate(harness):

@@ -77,26 +77,69 @@
     ('n/a', none),
     ('', none),
 ] -%}
-{#- Amounts in a localized format with a currency mark (macros/sources/input_formats.sql), then cast. -#}
-{%- set dutch_euro = {'decimal_separator': ',', 'thousands_separator': '.', 'currency_mark': '€'} -%}
-{%- set plain_code = {'decimal_separator': '.', 'thousands_separator': 'none', 'currency_mark': 'EUR'} -%}
+{#-
+    Amounts in a localized format (macros/sources/input_formats.sql), then cast: with a currency mark, and
+    negative amounts written the ERP way (12,50-) and the accounting way ((12,50)), with and without a mark.
+-#}
+{%- set localized_formats = {
+    'dutch_euro': {'decimal_separator': ',', 'thousands_separator': '.', 'currency_mark': '€'},
+    'plain_code': {'decimal_separator': '.', 'thousands_separator': 'none', 'currency_mark': 'EUR'},
+    'erp': {'decimal_separator': ',', 'thousands_separator': '.', 'currency_mark': 'none',
+        'negative_sign': 'trailing'},
+    'erp_euro': {'decimal_separator': ',', 'thousands_separator': '.', 'currency_mark': '€',
+        'negative_sign': 'trailing'},
+    'accounting': {'decimal_separator': '.', 'thousands_separator': ',', 'currency_mark': '$',
+        'negative_sign': 'parentheses'},
+    'plain_parentheses': {'decimal_separator': '.', 'thousands_separator': 'none', 'currency_mark': 'none',
+        'negative_sign': 'parentheses'},
+} -%}
 {%- set localized_cases = [
-    (dutch_euro, '€ 1.234,50', '1234.50'),
-    (dutch_euro, '€ -12,50', '-12.50'),
-    (dutch_euro, '-€ 12,50', '-12.50'),
-    (dutch_euro, '12,50 €', '12.50'),
-    (dutch_euro, '€12,50', '12.50'),
-    (dutch_euro, '1.234,50', '1234.50'),
-    (dutch_euro, '12€50', none),
-    (dutch_euro, '€ 2,50 €', none),
-    (dutch_euro, '€', none),
-    (dutch_euro, '$ 3,00', none),
-    (plain_code, 'EUR 12.50', '12.50'),
-    (plain_code, '12.50 EUR', '12.50'),
-    (plain_code, '-EUR 5', '-5.00'),
-    (plain_code, 'EUR', none),
-    (plain_code, '€ 12.50', none),
+    ('dutch_euro', '€ 1.234,50', '1234.50'),
+    ('dutch_euro', '€ -12,50', '-12.50'),
+    ('dutch_euro', '-€ 12,50', '-12.50'),
+    ('dutch_euro', '12,50 €', '12.50'),
+    ('dutch_euro', '€12,50', '12.50'),
+    ('dutch_euro', '1.234,50', '1234.50'),
+    ('dutch_euro', '12€50', none),
+    ('dutch_euro', '€ 2,50 €', none),
+    ('dutch_euro', '€', none),
+    ('dutch_euro', '$ 3,00', none),
+    ('plain_code', 'EUR 12.50', '12.50'),
+    ('plain_code', '12.50 EUR', '12.50'),
+    ('plain_code', '-EUR 5', '-5.00'),
+    ('plain_code', 'EUR', none),
+    ('plain_code', '€ 12.50', none),
+    ('erp', '1.234,50-', '-1234.50'),
+    ('erp', '12,50 -', '-12.50'),
+    ('erp', '-12,50', '-12.50'),
+    ('erp', '12,50', '12.50'),
+    ('erp', '-12,50-', none),
+    ('erp', '12-50', none),
+    ('erp', '-', none),
+    ('erp', '(12,50)', none),
+    ('erp_euro', '€ 12,50-', '-12.50'),
+    ('erp_euro', '12,50- €', '-12.50'),
+    ('erp_euro', '€ -12,50', '-12.50'),
+    ('erp_euro', '€ -', none),
+    ('accounting', '($1,234.50)', '-1234.50'),
+    ('accounting', '$(12.50)', '-12.50'),
+    ('accounting', '$ (12.50)', '-12.50'),
+    ('accounting', '(12.50) $', '-12.50'),
+    ('accounting', '(12.50 $)', '-12.50'),
+    ('accounting', '($ 1,234.50)', '-1234.50'),
+    ('accounting', '-$12.50', '-12.50'),
+    ('accounting', '$1,234.50', '1234.50'),
+    ('accounting', '(-12.50)', none),
+    ('accounting', '()', none),
+    ('accounting', '12.50-', none),
+    ('plain_parentheses', '(7)', '-7.00'),
+    ('plain_parentheses', '( 7.25 )', '-7.25'),
+    ('plain_parentheses', '(7', none),
 ] -%}
+{#- Each case is read in its format's select below: a case under an unknown name would never be checked. -#}
+{%- for format_name, raw_text, expected in localized_cases if format_name not in localized_formats -%}
+    {{ exceptions.raise_compiler_error("assert_safe_casts_agree: no format named " ~ format_name) }}
+{%- endfor -%}
 
 with
 
@@ -128,17 +171,33 @@ amount_cases as (
 
 ),
 
-localized_amounts_parsed as (
+localized_cases as (
 
-    {% for formats, raw_text, expected in localized_cases -%}
+    {% for format_name, raw_text, expected in localized_cases -%}
     select
-        'localized amount' as cast_kind,
+        {{ rfm_lifecycle.rfm_sql_string(format_name) }} as format_name,
         {{ rfm_lifecycle.rfm_sql_string(raw_text) }} as raw_text,
         cast({{ expected if expected is not none else 'null' }} as {{ rfm_lifecycle.rfm_type_amount() }})
-            as expected_amount,
+            as expected_amount
+    {%- if not loop.last %}
+    union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+localized_amounts_parsed as (
+
+    {% for format_name, formats in localized_formats.items() -%}
+    select
+        'localized amount' as cast_kind,
+        raw_text,
+        expected_amount,
         {{ rfm_lifecycle.rfm_try_cast_amount(
-            rfm_lifecycle.rfm_localized_amount(rfm_lifecycle.rfm_sql_string(raw_text), formats)) }}
+            rfm_lifecycle.rfm_localized_amount(rfm_lifecycle.rfm_negative_amount('raw_text', formats), formats)) }}
             as parsed_amount
+    from localized_cases
+    where format_name = {{ rfm_lifecycle.rfm_sql_string(format_name) }}
     {%- if not loop.last %}
     union all
     {% endif -%}

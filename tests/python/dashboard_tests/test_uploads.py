@@ -173,6 +173,20 @@ def test_the_currency_marks_offered_are_the_ones_the_build_knows():
     assert uploads.FORMAT_CHOICES["currency_mark"] == ("auto", "none", *marks)
 
 
+def test_every_format_choice_offered_is_one_the_build_takes():
+    """The uploader's keys and values of orders_format are the ones rfm_format_settings() validates."""
+    import re
+
+    macro = (PROJECT_ROOT / "macros" / "configuration" / "rfm_settings.sql").read_text(encoding="utf-8")
+    block = re.search(r"macro rfm_format_settings\(entity\).*?set choices = \{(.*?)\} -%\}", macro, re.S).group(1)
+    choices = {key: set(re.findall(r"'([^']*)'", values))
+               for key, values in re.findall(r"'(\w+)': \[([^\]]*)\]", block)}
+    assert set(uploads.FORMAT_CHOICES) == set(choices) - {"delimiter", "encoding"}
+    for key, offered in uploads.FORMAT_CHOICES.items():
+        if key != "currency_mark":  # the marks come from rfm_currency_marks(): the test above
+            assert set(offered) == choices[key], key
+
+
 def test_build_vars_hold_the_file_and_the_mapping_and_no_demo_customers(tmp_path):
     upload = uploads.save_upload("orders.csv", b"Ordernummer\n1\n", tmp_path)
     variables = uploads.build_vars(upload, {**DUTCH_MAPPING, "status": ""})
