@@ -40,6 +40,32 @@
 {% endmacro %}
 
 
+{% macro rfm_group_spaces() %}
+    {#-
+        The spaces that group thousands (1 234,50) and stand beside a currency mark: a space, a no-break
+        space (Excel and Windows in French and other locales) and a narrow no-break space (newer locales,
+        JavaScript's Intl.NumberFormat, which web shops use to show prices: 1 234,50 €).
+    -#}
+    {{ return([' ', '\u00a0', '\u202f']) }}
+{% endmacro %}
+
+
+{% macro rfm_trim_group_spaces(expression, side) %}
+    {#- The spaces of rfm_group_spaces() off one side ('leading' or 'trailing') of the text. -#}
+    {{ return(adapter.dispatch('rfm_trim_group_spaces', 'rfm_lifecycle')(expression, side)) }}
+{% endmacro %}
+
+{% macro default__rfm_trim_group_spaces(expression, side) -%}
+    {{ 'ltrim' if side == 'leading' else 'rtrim' }}({{ expression }},
+        {{- ' ' ~ rfm_lifecycle.rfm_sql_string(rfm_lifecycle.rfm_group_spaces() | join('')) }})
+{%- endmacro %}
+
+{% macro spark__rfm_trim_group_spaces(expression, side) -%}
+    {#- Spark's ltrim and rtrim take no characters. -#}
+    trim({{ side }} {{ rfm_lifecycle.rfm_sql_string(rfm_lifecycle.rfm_group_spaces() | join('')) }} from {{ expression }})
+{%- endmacro %}
+
+
 {% macro rfm_unmarked_amount(text_expression, marks, in_parentheses=false) -%}
     {#-
         The amount text without one of the marks at its start (€ 12,50, € -12,50, -€ 12,50) or end
@@ -51,16 +77,20 @@
         {%- for mark in marks %}
         {%- set size = mark | length %}
         when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string(mark ~ '%') }}
-            then ltrim(substring({{ text_expression }}, {{ size + 1 }}))
+            then {{ rfm_lifecycle.rfm_trim_group_spaces('substring(' ~ text_expression ~ ', ' ~ (size + 1) ~ ')', 'leading') }}
         when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string('-' ~ mark ~ '%') }}
-            then '-' || ltrim(substring({{ text_expression }}, {{ size + 2 }}))
+            then '-' || {{ rfm_lifecycle.rfm_trim_group_spaces(
+                'substring(' ~ text_expression ~ ', ' ~ (size + 2) ~ ')', 'leading') }}
         when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string('%' ~ mark) }}
-            then rtrim(substring({{ text_expression }}, 1, length({{ text_expression }}) - {{ size }}))
+            then {{ rfm_lifecycle.rfm_trim_group_spaces('substring(' ~ text_expression ~ ', 1, length('
+                ~ text_expression ~ ') - ' ~ size ~ ')', 'trailing') }}
         {%- if in_parentheses %}
         when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string('(' ~ mark ~ '%') }}
-            then '(' || ltrim(substring({{ text_expression }}, {{ size + 2 }}))
+            then '(' || {{ rfm_lifecycle.rfm_trim_group_spaces(
+                'substring(' ~ text_expression ~ ', ' ~ (size + 2) ~ ')', 'leading') }}
         when {{ text_expression }} like {{ rfm_lifecycle.rfm_sql_string('%' ~ mark ~ ')') }}
-            then rtrim(substring({{ text_expression }}, 1, length({{ text_expression }}) - {{ size + 1 }})) || ')'
+            then {{ rfm_lifecycle.rfm_trim_group_spaces('substring(' ~ text_expression ~ ', 1, length('
+                ~ text_expression ~ ') - ' ~ (size + 1) ~ ')', 'trailing') }} || ')'
         {%- endif %}
         {%- endfor %}
         else {{ text_expression }}
@@ -126,13 +156,14 @@
     {%- set minus_last = "'^[^-]*[0-9] ?-$'" -%}
     {%- set parenthesized = "'^[(][^()]*[0-9][^()]*[)]$'" -%}
     {%- set both_signs = ['trailing', 'parentheses'] -%}
+    {%- set space_class = '[' ~ rfm_lifecycle.rfm_group_spaces() | join('') ~ ']' -%}
     {%- set measures = {
         'comma_decimals': m('amount_text', "'^[+-]?([0-9]+,([0-9]{1,2}|[0-9]{4,})|[0-9]{1,3}([.][0-9]{3})+,[0-9]+|[0-9]{1,3}([.][0-9]{3}){2,})$'"),
         'point_decimals': m('amount_text', "'^[+-]?([0-9]*[.]([0-9]{1,2}|[0-9]{4,})|[0-9]{1,3}(,[0-9]{3})+[.][0-9]+|[0-9]{1,3}(,[0-9]{3}){2,})$'"),
         'ambiguous_amounts': m('amount_text', "'^[+-]?[0-9]{1,3}[.,][0-9]{3}$'"),
         'thousands_points': m('amount_text', "'^[+-]?[0-9]{1,3}([.][0-9]{3})+(,[0-9]*)?$'"),
         'thousands_commas': m('amount_text', "'^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?$'"),
-        'thousands_spaces': m('amount_text', "'^[+-]?[0-9]{1,3}( [0-9]{3})+([.,][0-9]*)?$'"),
+        'thousands_spaces': m('amount_text', "'^[+-]?[0-9]{1,3}(" ~ space_class ~ "[0-9]{3})+([.,][0-9]*)?$'"),
         'minus_last_amounts': '(' ~ m('marked_text', minus_last) ~ ' or ' ~ m('unmarked_text', minus_last) ~ ')',
         'parenthesized_amounts': '(' ~ m('marked_text', parenthesized) ~ ' or '
             ~ m('unmarked_text', parenthesized) ~ ')',
@@ -306,15 +337,19 @@
         format in force; its sign and currency mark already read by rfm_negative_amount.
     -#}
     {%- set decimal = formats.decimal_separator -%}
-    {%- set thousands = {'none': none, 'space': ' '}.get(formats.thousands_separator, formats.thousands_separator) -%}
+    {%- set thousands = none if formats.thousands_separator == 'none' else formats.thousands_separator -%}
     {%- if decimal == '.' and thousands is none -%}
         {{ text_expression }}
     {%- else -%}
-        {%- set as_class = {'.': '[.]', ',': ',', ' ': ' '} -%}
+        {%- set spaces = rfm_lifecycle.rfm_group_spaces() if thousands == 'space' else [thousands] -%}
+        {%- set as_class = {'.': '[.]', ',': ',', 'space': '[' ~ spaces | join('') ~ ']'} -%}
         {%- set integer_part = '([0-9]{1,3}(' ~ as_class[thousands] ~ '[0-9]{3})+|[0-9]+)' if thousands else '[0-9]+' -%}
         {%- set pattern = "'^[+-]?" ~ integer_part ~ "(" ~ as_class[decimal] ~ "[0-9]+)?([eE][+-]?[0-9]{1,3})?$'" -%}
-        {%- set plain = text_expression if thousands is none
-            else "replace(" ~ text_expression ~ ", " ~ rfm_lifecycle.rfm_sql_string(thousands) ~ ", '')" -%}
+        {%- set plain = namespace(text=text_expression) -%}
+        {%- for separator in (spaces if thousands else []) -%}
+            {%- set plain.text = "replace(" ~ plain.text ~ ", " ~ rfm_lifecycle.rfm_sql_string(separator) ~ ", '')" -%}
+        {%- endfor -%}
+        {%- set plain = plain.text -%}
         case
             when {{ rfm_lifecycle.rfm_full_match(text_expression, pattern) }}
                 then {{ plain if decimal == '.' else "replace(" ~ plain ~ ", ',', '.')" }}

@@ -19,6 +19,11 @@ DUTCH = {
                        "amount": "Totaal incl. btw", "status": "Status", "margin": None, "line_id": None},
     "excluded_statuses": ["geannuleerd", "testbestelling"],
 }
+FRENCH = {
+    "orders_columns": {"order_id": "Numéro de commande", "customer_id": "Client", "order_date": "Date",
+                       "amount": "Montant TTC", "status": "Statut", "margin": None, "line_id": None},
+    "excluded_statuses": ["annulée", "test"],
+}
 PLAIN = {"orders_columns": {"margin": None, "line_id": None}}
 # The marts a CRM, BI tool or campaign reads; equal inputs must give them equal, row for row.
 COMPARED_MARTS = ["customer_segments", "segment_summary", "rf_matrix", "rfm_score_ranges", "lifecycle_thresholds",
@@ -67,6 +72,9 @@ SAME_ORDERS = [
     ("us_accounting_parentheses.csv", PLAIN, {"encoding": "utf-8", "delimiter": ",", "decimal_separator": ".",
                                               "thousands_separator": ",", "currency_mark": "$",
                                               "negative_sign": "parentheses", "date_format": "mm/dd/yyyy"}),
+    ("be_intl_spaces.csv", FRENCH, {"encoding": "utf-8", "delimiter": ";", "decimal_separator": ",",
+                                    "thousands_separator": "space", "currency_mark": "€",
+                                    "negative_sign": "leading", "date_format": "dd/mm/yyyy"}),
     ("nl_excel_unicode_text.txt", DUTCH, {"encoding": "utf-16", "byte_order_mark": "no", "delimiter": "tab",
                                           "decimal_separator": ",", "date_format": "dd-mm-yyyy"}),
     ("mixed_encoding.csv", DUTCH, {"encoding": "utf-8 and windows-1252", "delimiter": ";",

@@ -92,6 +92,7 @@
         'negative_sign': 'parentheses'},
     'plain_parentheses': {'decimal_separator': '.', 'thousands_separator': 'none', 'currency_mark': 'none',
         'negative_sign': 'parentheses'},
+    'spaced_euro': {'decimal_separator': ',', 'thousands_separator': 'space', 'currency_mark': '€'},
 } -%}
 {%- set localized_cases = [
     ('dutch_euro', '€ 1.234,50', '1234.50'),
@@ -100,6 +101,9 @@
     ('dutch_euro', '12,50 €', '12.50'),
     ('dutch_euro', '€12,50', '12.50'),
     ('dutch_euro', '1.234,50', '1234.50'),
+    ('dutch_euro', '€\u00a01.234,50', '1234.50'),
+    ('dutch_euro', '€\u00a0-12,50', '-12.50'),
+    ('dutch_euro', '12,50\u202f€', '12.50'),
     ('dutch_euro', '12€50', none),
     ('dutch_euro', '€ 2,50 €', none),
     ('dutch_euro', '€', none),
@@ -135,6 +139,15 @@
     ('plain_parentheses', '(7)', '-7.00'),
     ('plain_parentheses', '( 7.25 )', '-7.25'),
     ('plain_parentheses', '(7', none),
+    ('spaced_euro', '1 234,50 €', '1234.50'),
+    ('spaced_euro', '1\u202f234\u202f567,89\u00a0€', '1234567.89'),
+    ('spaced_euro', '-1\u00a0234,50 €', '-1234.50'),
+    ('spaced_euro', '€ 12,50', '12.50'),
+    ('spaced_euro', '1234,50', '1234.50'),
+    ('spaced_euro', '1\u00a0\u00a0234,50', none),
+    ('spaced_euro', '1\u200b234,50', none),
+    ('spaced_euro', '12\u00a034,50', none),
+    ('spaced_euro', '1.234,50', none),
 ] -%}
 {#- Each case is read in its format's select below: a case under an unknown name would never be checked. -#}
 {%- for format_name, raw_text, expected in localized_cases if format_name not in localized_formats -%}
