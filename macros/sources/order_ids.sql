@@ -12,9 +12,19 @@
 -#}
 
 {% macro rfm_placeholder_ids() %}
-    {#- What spreadsheets and exports write where an id is missing; compared lower-cased. Written once. -#}
-    {{ return(['null', 'nil', 'none', 'nan', 'n/a', 'na', '#n/a', '#null!', '#value!', '#ref!', '#name?',
-        '#div/0!', '#num!', '-', '--', '?', 'unknown']) }}
+    {#-
+        What spreadsheets and exports write where an id is missing; compared lower-cased. Written once.
+        Excel writes its error values in the language of its menus: English, then Dutch (#N/B is #N/A),
+        German and French. 0 is the customer of a guest checkout (WooCommerce) or of walk-in sales (a
+        point of sale): no shop numbers a real customer or order 0, and as an id it would make every
+        guest one customer.
+    -#}
+    {{ return(['null', 'nil', 'none', 'nan', 'n/a', 'na', '-', '--', '?', 'unknown', 'onbekend', 'unbekannt',
+        'inconnu', '0',
+        '#n/a', '#null!', '#value!', '#ref!', '#name?', '#div/0!', '#num!', '#spill!', '#calc!', '#field!',
+        '#n/b', '#leeg!', '#waarde!', '#verw!', '#naam?', '#deel/0!', '#getal!',
+        '#nv', '#wert!', '#bezug!', '#zahl!',
+        '#valeur!', '#nom?', '#nombre!', '#nul!']) }}
 {% endmacro %}
 
 

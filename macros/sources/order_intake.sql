@@ -75,7 +75,8 @@
     {%- elif 'scientific notation' in reason -%}
         {{ return("a spreadsheet turned long numbers into 1.23E+11: export the id column as text") }}
     {%- elif reason.startswith('placeholder') -%}
-        {{ return("the export writes a placeholder where the id is missing: fix the export") }}
+        {{ return("the export writes a placeholder where the id is missing (0 for a guest checkout?): map the"
+            ~ " id to a column every order has, such as the e-mail address, or fix the export") }}
     {%- else -%}
         {{ return("see int_order_rows_rejected for the rows") }}
     {%- endif -%}

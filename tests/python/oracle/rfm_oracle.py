@@ -216,8 +216,12 @@ def parse_amount(text: str) -> Decimal | None:
 
 
 # README: "Placeholder ids (NULL, #N/A, -, ...)" -- the list of rfm_placeholder_ids().
-PLACEHOLDER_IDS = {"null", "nil", "none", "nan", "n/a", "na", "#n/a", "#null!", "#value!", "#ref!", "#name?",
-                   "#div/0!", "#num!", "-", "--", "?", "unknown"}
+PLACEHOLDER_IDS = {"null", "nil", "none", "nan", "n/a", "na", "-", "--", "?", "unknown", "onbekend", "unbekannt",
+                   "inconnu", "0",
+                   # Excel's error values in English, Dutch, German and French
+                   "#n/a", "#null!", "#value!", "#ref!", "#name?", "#div/0!", "#num!", "#spill!", "#calc!",
+                   "#field!", "#n/b", "#leeg!", "#waarde!", "#verw!", "#naam?", "#deel/0!", "#getal!", "#nv",
+                   "#wert!", "#bezug!", "#zahl!", "#valeur!", "#nom?", "#nombre!", "#nul!"}
 _FLOAT_ID = re.compile(r"[0-9]+\.0+")
 _SCIENTIFIC_ID = re.compile(r"[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+")
 
