@@ -76,6 +76,13 @@ FORMAT_CHOICES = {
     "date_format": ("auto", "dd-mm-yyyy", "yyyy-mm-dd", "dd/mm/yyyy", "dd.mm.yyyy", "mm/dd/yyyy", "mm-dd-yyyy"),
 }
 
+# What the amount column holds (amount_grain, dbt_project.yml): Shopify writes an order's Total on its first
+# line item only and a line export may repeat it on every line; both are the order's total, never summed.
+AMOUNT_GRAINS = {
+    "line": "each row's own amount (the order is their sum)",
+    "order": "the order's total, on one or more of its rows",
+}
+
 # A dbt progress line: "07:18:30  4 of 313 OK loaded seed file main.rfm_segment_rules ... [INSERT 17 in 0.44s]".
 PROGRESS_LINE = re.compile(r"^\S*\s*(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
 
@@ -298,14 +305,19 @@ def mapping_problems(mapping: Mapping[str, str | None], columns: list[str]) -> l
 
 
 def build_vars(upload: Upload, mapping: Mapping[str, str | None],
-               formats: Mapping[str, str] | None = None) -> dict:
+               formats: Mapping[str, str] | None = None, amount_grain: str = "line") -> dict:
     """The --vars of the upload's build: its file, the mapping, no customers file (no demo prospects),
-    and the orders_format keys the user set (a key left on auto is left out: the build detects it)."""
+    the orders_format keys the user set (a key left on auto is left out: the build detects it), and
+    amount_grain when the amount is the order's total."""
+    if amount_grain not in AMOUNT_GRAINS:
+        raise ValueError(f"Not an amount_grain: {amount_grain}")
     variables = {
         "orders_path": str(upload.file),
         "orders_columns": {field: mapping.get(field) or None for field in FIELDS},
         "customers_path": None,
     }
+    if amount_grain != "line":
+        variables["amount_grain"] = amount_grain
     chosen = {key: value for key, value in (formats or {}).items() if value and value != "auto"}
     unknown = [f"{key}: {value}" for key, value in chosen.items() if value not in FORMAT_CHOICES.get(key, ())]
     if unknown:

@@ -44,6 +44,13 @@ def choose_mapping(upload: uploads.Upload, columns: list[str]) -> dict[str, str 
     return mapping
 
 
+def choose_amount_grain(upload: uploads.Upload) -> str:
+    return st.radio("The amount column holds", list(uploads.AMOUNT_GRAINS), format_func=uploads.AMOUNT_GRAINS.get,
+                    horizontal=True, key=f"grain_{upload.id}",
+                    help="A Shopify export writes the order's Total on its first line item only: choose the "
+                         "order's total, and the other line items count as lines of that order.")
+
+
 def choose_formats(upload: uploads.Upload) -> dict[str, str]:
     with st.expander("How the file writes amounts and dates: leave on auto unless the build asks"):
         cells = st.columns(len(uploads.FORMAT_CHOICES))
@@ -110,13 +117,14 @@ def main() -> None:
     st.dataframe(preview.rows.head(10), hide_index=True, key="upload_preview")
 
     mapping = choose_mapping(upload, preview.columns)
+    amount_grain = choose_amount_grain(upload)
     formats = choose_formats(upload)
     problems = uploads.mapping_problems(mapping, preview.columns)
     for problem in problems:
         st.warning(problem)
     if st.button("Build", type="primary", disabled=bool(problems), key="upload_build"):
         bar = st.progress(0.0, text="Starting the build")
-        outcome = uploads.run_build(upload, uploads.build_vars(upload, mapping, formats), bar.progress)
+        outcome = uploads.run_build(upload, uploads.build_vars(upload, mapping, formats, amount_grain), bar.progress)
         st.session_state[f"upload_failure_{upload.id}"] = outcome.message
         if outcome.success:
             st.session_state[uploads.SESSION_KEY] = upload.id

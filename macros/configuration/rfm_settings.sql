@@ -6,7 +6,8 @@
     default. Threshold values stay 'auto' here; int_lifecycle_auto_thresholds_learned
     learns them and int_lifecycle_thresholds_resolved turns them into numbers.
 
-      input        orders that count: date range, excluded and refund statuses, id case, time zone
+      input        orders that count: date range, excluded and refund statuses, id case, time zone,
+                   amount grain
       scoring      as-of date, look-back window, monetary measure, scores
       thresholds   the lifecycle thresholds, inactivity mode, auto percentiles
       history      segment_history periods and the repeat-purchase curve
@@ -27,6 +28,7 @@
         'refund_statuses': rfm_lifecycle.rfm_word_list_var('refund_statuses'),
         'customer_id_case_sensitive': rfm_lifecycle.rfm_bool_var('customer_id_case_sensitive'),
         'time_zone': rfm_lifecycle.rfm_time_zone_var('orders_time_zone'),
+        'amount_grain': rfm_lifecycle.rfm_choice_var('amount_grain', ['line', 'order']),
     } -%}
     {%- for status in settings.refund_statuses if status in settings.excluded_statuses -%}
         {{ rfm_lifecycle.rfm_var_error('refund_statuses', status,

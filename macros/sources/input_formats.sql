@@ -450,6 +450,10 @@
             ~ ' dates year first, ' ~ ((e.hyphen_dates or 0) + (e.slash_dates or 0) + (e.dot_dates or 0))
             ~ ' day or month first (largest first part ' ~ (e.max_first_part or 0) ~ ', second part '
             ~ (e.max_second_part or 0) ~ ')')) -%}
+        {%- set grain = rfm_lifecycle.rfm_input_settings().amount_grain -%}
+        {%- do rows.append((entity, 'amount_grain', grain, grain, 'configured',
+            "the amount column holds each row's own amount, summed per order" if grain == 'line'
+            else "the amount column holds the order's total, written on one or more of its rows")) -%}
     {%- endif -%}
     {{ return(rows) }}
 {% endmacro %}

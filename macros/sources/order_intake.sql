@@ -70,6 +70,9 @@
     {%- elif reason == 'order_date out of range' -%}
         {{ return("day and month swapped, or a two-digit year? check orders_format.date_format, min_order_date"
             ~ " and max_order_date") }}
+    {%- elif reason == 'missing amount' -%}
+        {{ return("is the column mapped? set orders_columns.amount to the export's column name; or is the"
+            ~ " order's total written on one row of each order only (Shopify's Total)? set amount_grain: order") }}
     {%- elif column is not none -%}
         {{ return("is the column mapped? set orders_columns." ~ column ~ " to the export's column name") }}
     {%- elif 'scientific notation' in reason -%}

@@ -28,7 +28,7 @@ order_totals as (
         sum(case when order_lines > 0 then 1 else 0 end) as kept_rows,
         sum(case when order_lines > 0 then first_line_amount end) as kept_amount,
         sum(case when order_lines > 0 then order_lines - 1 else 0 end) as merged_rows,
-        sum(case when order_lines > 0 then net_amount - first_line_amount end) as merged_amount,
+        sum(case when order_lines > 0 then lines_amount - first_line_amount end) as merged_amount,
         sum(duplicate_rows) as duplicate_rows,
         sum(duplicate_amount) as duplicate_amount,
         sum(excluded_status_rows) as excluded_status_rows,

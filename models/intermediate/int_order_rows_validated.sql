@@ -3,6 +3,8 @@
 {%- set excluded_statuses = rfm_lifecycle.rfm_sql_string_list(settings.excluded_statuses) -%}
 {%- set refund_statuses = rfm_lifecycle.rfm_sql_string_list(settings.refund_statuses) -%}
 {%- set is_canonical = rfm_lifecycle.rfm_canonical_customer_ids_needed() -%}
+{%- set is_order_grain = settings.amount_grain == 'order' -%}
+{%- set status = 'coalesce(order_rows.status, order_statuses.status)' if is_order_grain else 'order_rows.status' -%}
 {#- Always a parent, so the DAG does not change with the var; joined only when ids match case-insensitively. -#}
 {%- set canonical_ids_relation = ref('int_customer_ids_canonicalized') -%}
 
@@ -14,7 +16,10 @@
     customer_id_case_sensitive false, each customer id is replaced by its
     customer's one canonical spelling (int_customer_ids_canonicalized). A row
     whose status is in refund_statuses counts with a negative amount and
-    margin.
+    margin. With amount_grain order, the amount is the order's and may be
+    left blank on some of its rows (int_orders_classified checks the order
+    has one), and so may the status: such a row takes the status its order's
+    other rows agree on.
 -#}
 
 with
@@ -29,6 +34,22 @@ order_rows as (
 canonical_ids as (
 
     select * from {{ canonical_ids_relation }}
+
+),
+{%- endif %}
+{%- if is_order_grain %}
+
+order_statuses as (
+
+    -- Only an order whose rows write one status passes it on; two statuses leave a blank one blank.
+    select
+        order_id,
+        min(status) as status
+
+    from order_rows
+    where order_id is not null and status is not null
+    group by order_id
+    having min(status) = max(status)
 
 ),
 {%- endif %}
@@ -50,13 +71,13 @@ matched as (
         order_rows.has_amount_text,
         -- A refund status makes the row a refund, whatever sign the export wrote.
         case
-            when order_rows.status in ({{ refund_statuses }}) then -abs(order_rows.amount)
+            when {{ status }} in ({{ refund_statuses }}) then -abs(order_rows.amount)
             else order_rows.amount
         end as amount,
-        order_rows.status,
+        {{ status }} as status,
         order_rows.has_margin_text,
         case
-            when order_rows.status in ({{ refund_statuses }}) then -abs(order_rows.margin)
+            when {{ status }} in ({{ refund_statuses }}) then -abs(order_rows.margin)
             else order_rows.margin
         end as margin,
         order_rows.line_id,
@@ -67,6 +88,10 @@ matched as (
     {%- if is_canonical %}
     left join canonical_ids
         on {{ rfm_lifecycle.rfm_lower('order_rows.customer_id') }} = canonical_ids.customer_key
+    {%- endif %}
+    {%- if is_order_grain %}
+    left join order_statuses
+        on order_rows.order_id = order_statuses.order_id
     {%- endif %}
 
 ),
@@ -86,8 +111,10 @@ validated as (
                 order_date < {{ rfm_lifecycle.rfm_date_literal(settings.min_order_date) }}
                 or order_date > {{ rfm_lifecycle.rfm_date_literal(settings.max_order_date) }}
                 then 'order_date out of range'
+            {%- if not is_order_grain %}
             when not has_amount_text then 'missing amount'
-            when amount is null then 'unparseable amount'
+            {%- endif %}
+            when has_amount_text and amount is null then 'unparseable amount'
             when has_margin_text and margin is null then 'unparseable margin'
         end as validation_reason,
         coalesce(status in ({{ excluded_statuses }}), false) as is_excluded_status

@@ -350,6 +350,34 @@ NO_REPEATS = _scenario(BASE, [SourceRow("O1", "C1", "2024-01-10", "10.00"),
                               SourceRow("O2", "C2", "2024-05-01", "30.00"),
                               SourceRow("O3", "C3", "2024-06-30", "20.00")])
 
+# amount_grain order (Shopify's Total on the first line item, a line export's total on every line): blank and
+# repeated totals, a cancelled and a refunded order whose other lines take the status, two totals, two margins,
+# no total at all, and two statuses that leave a blank one blank.
+ORDER_GRAIN = _scenario(
+    BASE.with_(amount_grain="order", monetary_measure="margin"),
+    [SourceRow("S1", "C1", "2024-03-01", "53.91", "paid", "20.00", "1"),
+     SourceRow("S1", "C1", "2024-03-01", None, None, None, "2"),
+     SourceRow("S1", "C1", "2024-03-01", None, None, None, "3"),
+     SourceRow("W1", "C1", "2024-05-01", "80.00", "completed", "30.00", "1"),
+     SourceRow("W1", "C1", "2024-05-01", "80.00", "completed", "30.00", "2"),
+     SourceRow("W1", "C1", "2024-05-01", "80.00", "completed", "30.00", "2"),
+     SourceRow("V1", "C2", "2024-04-01", "20.00", "cancelled"),
+     SourceRow("V1", "C2", "2024-04-01", None, None, None, "2"),
+     SourceRow("R1", "C2", "2024-06-01", "30.00", "Refunded", "10.00"),
+     SourceRow("R1", "C2", "2024-06-01", None, None, None, "2"),
+     SourceRow("K1", "C3", "2024-06-10", "10.00", None, None, "1"),
+     SourceRow("K1", "C3", "2024-06-10", "12.00", None, None, "2"),
+     SourceRow("N1", "C3", "2024-06-11", None, "paid"),
+     SourceRow("N1", "C3", "2024-06-11", None, None, None, "2"),
+     SourceRow("P1", "C4", "2024-06-20", "15.00", "paid", "5.00", "1"),
+     SourceRow("P1", "C4", "2024-06-20", None, "shipped", None, "2"),
+     SourceRow("P1", "C4", "2024-06-20", None, None, None, "3"),
+     SourceRow("G1", "C4", "2024-06-25", "9.00", None, "3.00", "1"),
+     SourceRow("G1", "C4", "2024-06-25", "9.00", None, "4.00", "2"),
+     SourceRow("O9", "C5", "2024-06-30", "40.00", None, "12.00")],
+    amount_grain="order", monetary_measure="margin",
+)
+
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
@@ -366,5 +394,6 @@ NO_REPEATS = _scenario(BASE, [SourceRow("O1", "C1", "2024-01-10", "10.00"),
 @example(scenario=RETURN_COUNTS)
 @example(scenario=NO_REPEATS)
 @example(scenario=PROBABILITY_EDGES)
+@example(scenario=ORDER_GRAIN)
 def test_dbt_matches_oracle(harness, scenario):
     check_scenario(harness, scenario)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import re
 
 import pytest
 
 from dbt_harness import GUARD_OFF, PROJECT_DIR, RUN_STATS, DbtHarness
+from engine_results import assert_identical, dbt_command, load, normalized, postgres_marts, source_vars
 
 EXPORTS = PROJECT_DIR / "tests" / "python" / "fixtures" / "exports"
 # What a user sets for a Dutch export: the column mapping and the statuses to exclude, nothing else.
@@ -129,6 +132,75 @@ def test_a_zstd_export_is_taken_as_utf8_and_a_copy_in_another_encoding_is_refuse
     assert rfm_files.file_facts(str(packed)) == '{"encoding": "utf-8", "bom": false, "sep_line": null}'
     with pytest.raises(ValueError, match="zstd-compressed and written in windows-1252.*csv.gz"):
         rfm_files.utf8_copy(str(packed), "windows-1252", tmp_path)
+
+
+SHOPIFY = {
+    "orders_columns": {"order_id": "Name", "customer_id": "Email", "order_date": "Created at", "amount": "Total",
+                       "status": "Financial Status", "margin": None, "line_id": "Lineitem name"},
+    "amount_grain": "order",
+}
+
+
+def test_a_shopify_export_by_order_gives_the_marts_of_the_plain_contract(harness, plain_marts):
+    """Shopify writes one row per line item and the order's Total and Financial Status on its first row only.
+    By order, the other rows are lines of the order (their blank status is the order's: the voided order's second
+    line is excluded too) and the Total is counted once: the same customers, segments and scores as the plain
+    file. Only the accounting differs: the line items are merged rows."""
+    marts = marts_of(harness, {"orders_path": str(EXPORTS / "shopify_line_items.csv"), **SHOPIFY})
+    assert formats_of(harness)["amount_grain"] == "order"
+    columns, rows = harness.query("select * from customer_segments")
+    by_email = {f"{customer.lower()}@example.nl": customer for customer in ("K0042", "K0107", "K0500", "0815")}
+    at = columns.index("customer_id")
+    translated = sorted((tuple(by_email[v] if i == at else v for i, v in enumerate(row)) for row in rows), key=repr)
+    assert translated == plain_marts["customer_segments"]
+    for mart in COMPARED_MARTS:
+        if mart not in ("customer_segments", "orders_accounting"):
+            assert marts[mart] == plain_marts[mart], mart
+    fates = {(r["row_status"], r["rejection_reason"]): (r["source_rows"], str(r["amount"]))
+             for r in harness.table("orders_accounting")}
+    assert fates == {("kept", None): (8, "1237160.33"), ("merged", None): (4, "0.00"),
+                     ("excluded_status", None): (3, "60.00")}
+
+
+def test_a_shopify_export_by_line_rejects_the_blank_totals_and_the_guard_names_amount_grain(harness):
+    """Read by line (the default), the line items after the first carry no amount: rejected as missing amount,
+    never read as 0, and a guard set to 90% stops the build with the var that fixes it."""
+    vars = {"orders_path": str(EXPORTS / "shopify_line_items.csv"), **SHOPIFY, "amount_grain": "line"}
+    classify(harness, vars)
+    rejected = [(r["source_order_id"], r["rejection_reason"]) for r in harness.table("orders_rejected")]
+    assert sorted(rejected) == [("#1001", "missing amount")] * 2 + [
+        ("#1002", "missing amount"), ("#1004", "missing amount"), ("#1006", "missing amount")]
+    result = harness.build({**vars, "min_accepted_share": 0.9}, select=["+int_orders_netted"], resource="run")
+    RUN_STATS["real exports: files classified"] += 1
+    assert not result.success
+    assert "'missing amount' (5 rows)" in result.messages and "amount_grain: order" in result.messages, \
+        result.messages
+
+
+def test_a_shopify_export_by_order_gives_the_same_marts_on_postgres(harness, tmp_path):
+    """By order on PostgreSQL: the Shopify export landed as a raw table, its columns named the way a connector
+    names them (name, email, financial_status, total...), gives DuckDB's marts of the file, value for value."""
+    if not os.environ.get("PGHOST"):
+        pytest.fail("PGHOST not set: run through scripts/with_test_postgres.sh (make test does)")
+    marts_of(harness, {"orders_path": str(EXPORTS / "shopify_line_items.csv"), **SHOPIFY})
+    reference = {mart: normalized(*harness.query(f"select * from {mart}")) for mart in COMPARED_MARTS}
+    landed = tmp_path / "shopify_orders.csv"
+    with (EXPORTS / "shopify_line_items.csv").open(newline="", encoding="utf-8") as source, \
+            landed.open("w", newline="", encoding="utf-8") as copy:
+        rows = list(csv.reader(source))
+        csv.writer(copy, lineterminator="\n").writerows(
+            [[re.sub(r"[^a-z0-9]+", "_", name.lower()) for name in rows[0]], *rows[1:]])
+    load("postgres", {}, orders=landed, customers=None, schema="rfm_shopify_raw")
+    columns = {"order_id": "name", "customer_id": "email", "order_date": "created_at", "amount": "total",
+               "status": "financial_status", "margin": None, "line_id": "lineitem_name"}
+    variables = {**AS_OF, **source_vars("rfm_shopify_raw"), "customers_table": None, "orders_columns": columns,
+                 "amount_grain": "order", "publish_snapshots": False}
+    dbt_command(["build", "--target", "postgres", "--select", *[f"+{mart}" for mart in COMPARED_MARTS],
+                 "--exclude", "resource_type:test", "resource_type:unit_test"],
+                tmp_path, variables, {"RFM_SCHEMA": "rfm_shopify"})
+    postgres = postgres_marts("rfm_shopify", COMPARED_MARTS)
+    for mart in COMPARED_MARTS:
+        assert_identical(reference[mart], postgres[mart], f"PostgreSQL {mart}")
 
 
 def test_a_file_that_reads_two_ways_stops_and_names_the_var(harness):

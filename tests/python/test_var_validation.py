@@ -63,6 +63,8 @@ CASES = [
     ("refund_statuses", ["retour", "cancelled"], "refund_statuses"),  # also excluded: a row cannot be both
     ("orders_time_zone", "UTC'" + SQL_INJECTION, "orders_time_zone"),
     ("orders_time_zone", ["UTC"], "orders_time_zone"),
+    ("amount_grain", "order' --", "amount_grain"),
+    ("amount_grain", "orders", "amount_grain"),
     ("orders_format", {"decimal_separator": "'; drop table x; --"}, "orders_format.decimal_separator"),
     ("orders_format", {"separator": ";"}, "orders_format"),
     ("orders_format", {"currency_mark": "€'; drop table x; --"}, "orders_format.currency_mark"),

@@ -228,7 +228,8 @@ def test_upload_a_dutch_export_in_chromium(server, browser, tmp_path):
                or driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'))
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     text = body_text(browser)
-    for fact in ("encoding: windows-1252", "delimiter: ;", "file kind: CSV text"):
+    for fact in ("encoding: windows-1252", "delimiter: ;", "file kind: CSV text",
+                 "The amount column holds", "each row's own amount (the order is their sum)"):
         assert fact in text, fact
     chosen = {}
     for box in browser.find_elements(By.CSS_SELECTOR, mapping_boxes):

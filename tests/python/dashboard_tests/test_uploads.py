@@ -187,6 +187,15 @@ def test_every_format_choice_offered_is_one_the_build_takes():
             assert set(offered) == choices[key], key
 
 
+def test_the_amount_grains_offered_are_the_ones_the_build_takes():
+    """The uploader's choices for amount_grain are the ones rfm_input_settings() validates, line first."""
+    import re
+
+    macro = (PROJECT_ROOT / "macros" / "configuration" / "rfm_settings.sql").read_text(encoding="utf-8")
+    listed = re.search(r"rfm_choice_var\('amount_grain', \[([^\]]*)\]\)", macro).group(1)
+    assert tuple(uploads.AMOUNT_GRAINS) == tuple(re.findall(r"'([^']*)'", listed)) == ("line", "order")
+
+
 def test_build_vars_hold_the_file_and_the_mapping_and_no_demo_customers(tmp_path):
     upload = uploads.save_upload("orders.csv", b"Ordernummer\n1\n", tmp_path)
     variables = uploads.build_vars(upload, {**DUTCH_MAPPING, "status": ""})
@@ -203,6 +212,11 @@ def test_build_vars_hold_the_file_and_the_mapping_and_no_demo_customers(tmp_path
     with pytest.raises(ValueError, match="decimal_separator: ;"):
         uploads.build_vars(upload, DUTCH_MAPPING, {"decimal_separator": ";"})
     assert uploads.build_vars(upload, DUTCH_MAPPING, {"currency_mark": "€"})["orders_format"] == {"currency_mark": "€"}
+    # amount_grain only when the amount is the order's total (a Shopify export)
+    assert "amount_grain" not in uploads.build_vars(upload, DUTCH_MAPPING, amount_grain="line")
+    assert uploads.build_vars(upload, DUTCH_MAPPING, amount_grain="order")["amount_grain"] == "order"
+    with pytest.raises(ValueError, match="amount_grain: orders"):
+        uploads.build_vars(upload, DUTCH_MAPPING, amount_grain="orders")
     command, environment = uploads.dbt_command(upload, variables)
     assert command[1] == "build" and "--vars" in command
     # its own database, never the demo's; DuckDB whatever RFM_TARGET says; no usage statistics sent

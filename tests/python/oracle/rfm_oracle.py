@@ -74,6 +74,8 @@ class Settings:
     excluded_statuses: tuple[str, ...] = field(default_factory=lambda: _project_default("excluded_statuses"))
     refund_statuses: tuple[str, ...] = field(default_factory=lambda: _project_default("refund_statuses"))
     customer_id_case_sensitive: bool = True
+    # line: an order is the sum of its rows; order: the rows write the order's one amount (or leave it blank).
+    amount_grain: str = "line"
     min_order_date: dt.date = dt.date(1990, 1, 1)
     max_order_date: dt.date | None = None  # None: the day of the run
 
@@ -104,6 +106,7 @@ class ClassifiedRow:
     order_date: dt.date | None
     amount: Decimal | None
     margin: Decimal | None
+    status: str | None = None  # trimmed, lower-cased; by order, a blank one is the order's
 
 
 @dataclass
@@ -280,6 +283,12 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date,
     max_date = s.max_order_date or today
     canonical = canonical_spellings(rows, known_customers)
     refunds = {x.strip().lower() for x in s.refund_statuses}
+    by_order = s.amount_grain == "order"
+    # By order, a row without a status has its order's, when the order's rows write exactly one.
+    statuses_of = defaultdict(set)
+    for r in rows:
+        if by_order and normalize_order_id(r.order_id) is not None and not _blank(r.status):
+            statuses_of[normalize_order_id(r.order_id)].add(r.status.strip().lower())
     out: list[ClassifiedRow] = []
     for r in rows:
         order_id = normalize_order_id(r.order_id)
@@ -287,8 +296,11 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date,
         order_date = None if _blank(r.order_date) else parse_date(r.order_date)
         amount = None if _blank(r.amount) else parse_amount(r.amount)
         margin = None if _blank(r.margin) else parse_amount(r.margin)
+        status = None if _blank(r.status) else r.status.strip().lower()
+        if status is None and len(statuses_of.get(order_id, ())) == 1:
+            status = next(iter(statuses_of[order_id]))
         # A refund status makes the row a refund, whatever sign the export wrote.
-        if not _blank(r.status) and r.status.strip().lower() in refunds:
+        if status in refunds:
             amount = None if amount is None else -abs(amount)
             margin = None if margin is None else -abs(margin)
         reason = None
@@ -306,14 +318,14 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date,
             reason = "unparseable order_date"
         elif order_date < s.min_order_date or order_date > max_date:
             reason = "order_date out of range"
-        elif _blank(r.amount):
+        elif _blank(r.amount) and not by_order:
             reason = "missing amount"
-        elif amount is None:
+        elif not _blank(r.amount) and amount is None:
             reason = "unparseable amount"
         elif not _blank(r.margin) and margin is None:
             reason = "unparseable margin"
         out.append(ClassifiedRow(r, "rejected" if reason else "", reason,
-                                 order_id, customer_id, order_date, amount, margin))
+                                 order_id, customer_id, order_date, amount, margin, status))
 
     # "order_id used by several customers (all rows of such an order)".
     # README-open: counted over the rows that passed the checks above, excluded
@@ -329,7 +341,7 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date,
     excluded = {x.strip().lower() for x in s.excluded_statuses}
 
     def status_of(c: ClassifiedRow) -> str | None:
-        return None if _blank(c.source.status) else c.source.status.strip().lower()
+        return c.status
 
     def content_of(c: ClassifiedRow) -> tuple:
         # README-open: ids compared normalised, amount and margin as numbers,
@@ -353,6 +365,21 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date,
         if c.row_status == "" and c.order_id in conflicting_orders:
             c.row_status, c.rejection_reason = "rejected", "conflicting rows for one line_id"
 
+    if by_order:
+        # The order's amount and margin: the lines that write one must write the same; a line writes none.
+        amounts, margins = defaultdict(set), defaultdict(set)
+        for c in out:
+            if c.row_status == "":
+                amounts[c.order_id] |= {c.amount} - {None}
+                margins[c.order_id] |= {c.margin} - {None}
+        for c in out:
+            if c.row_status != "":
+                continue
+            if len(amounts[c.order_id]) > 1 or len(margins[c.order_id]) > 1:
+                c.row_status, c.rejection_reason = "rejected", "conflicting amounts for one order"
+            elif not amounts[c.order_id]:
+                c.row_status, c.rejection_reason = "rejected", "missing amount"
+
     seen_rows = set()
     seen_orders = set()
     for c in out:
@@ -371,21 +398,24 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date,
     return out
 
 
-def net_orders(rows: list[ClassifiedRow]) -> list[NettedOrder]:
+def net_orders(rows: list[ClassifiedRow], amount_grain: str = "line") -> list[NettedOrder]:
     by_id: dict[str, list[ClassifiedRow]] = defaultdict(list)
     for c in rows:
         if c.row_status in ("kept", "merged"):
             by_id[c.order_id].append(c)
     netted = []
     for order_id, lines in by_id.items():
+        amounts = [c.amount for c in lines if c.amount is not None]
         margins = [c.margin for c in lines if c.margin is not None]
+        if amount_grain == "order":  # every line that writes them writes the same (classify_rows)
+            amounts, margins = amounts[:1], margins[:1]
         netted.append(NettedOrder(
             order_id=order_id,
             customer_id=lines[0].customer_id,
             order_date=min(c.order_date for c in lines),
-            net_amount=sum((c.amount for c in lines), Decimal("0.00")),
+            net_amount=sum(amounts, Decimal("0.00")),
             net_margin=sum(margins, Decimal("0.00")) if margins else None,
-            refund_lines=sum(1 for c in lines if c.amount < 0),
+            refund_lines=sum(1 for c in lines if c.amount is not None and c.amount < 0),
         ))
     return netted
 
@@ -459,7 +489,7 @@ def compute(rows: list[SourceRow], settings: Settings, *, known_customers: list[
     today = today or dt.date.today()
     classified = classify_rows(rows, s, today, known_customers)
     canonical = canonical_spellings(rows, known_customers)
-    netted = net_orders(classified)
+    netted = net_orders(classified, s.amount_grain)
 
     # As-of date: the var, or the latest valid order date in the data.
     # README-open, settled by "Refunds are not orders ... never counts as an

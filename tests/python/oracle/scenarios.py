@@ -81,6 +81,7 @@ def settings_and_vars(draw) -> tuple[Settings, dict]:
         auto_loyal_percentile=draw(st.sampled_from(["0.01", "0.5", "0.8", "1"])),
         auto_lost_percentile=draw(st.sampled_from(["0.5", "0.98", "1"])),
         customer_id_case_sensitive=draw(st.booleans()),
+        amount_grain=draw(st.sampled_from(["line", "line", "line", "order"])),
     )
     settings = Settings(max_order_date=MAX_ORDER_DATE, **values)
     dbt_vars = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
@@ -114,6 +115,7 @@ def scenarios(draw, max_customers: int = 14) -> Scenario:
     offset = st.one_of(st.sampled_from(edges), st.integers(-40, 1000))
     rows: list[SourceRow] = []
     n_customers = draw(st.integers(1, max_customers))
+    by_order = settings.amount_grain == "order"
 
     def date_text(days_before: int) -> str:
         day = reference - dt.timedelta(days=days_before)
@@ -148,8 +150,29 @@ def scenarios(draw, max_customers: int = 14) -> Scenario:
                                            " TEST", "Canceled"]))
             n_lines = draw(st.integers(1, 3))
             spelling = _spellings(base, draw)
+            if by_order:
+                # The order's total on its first line (Shopify), on every line (a line export), on
+                # none, or a different one on its last line; a refunded order is the refund record.
+                if shape == "cancelled_out":
+                    status = "refunded"
+                total = draw(st.sampled_from(AMOUNTS))
+                total_margin = margin_for(total)
+                layout = draw(st.sampled_from(["first", "first", "first", "every", "every", "conflict", "none"]))
             for line in range(1, n_lines + 1):
                 amount = draw(st.sampled_from(AMOUNTS))
+                if by_order:
+                    writes = layout == "every" or line == 1 or (layout == "conflict" and line == n_lines)
+                    amount = None if layout == "none" or not writes else total
+                    if layout == "conflict" and line == n_lines > 1:
+                        amount = "11.11"
+                    line_status = status if line == 1 or draw(st.booleans()) else None
+                    line_id = str(line) if draw(st.booleans()) else None
+                    row = SourceRow(order_id, spelling, date, amount, line_status,
+                                    total_margin if amount is not None else None, line_id)
+                    rows.append(row)
+                    if draw(st.integers(0, 6)) == 0:
+                        rows.append(SourceRow(**vars(row)))
+                    continue
                 line_id = str(line) if draw(st.booleans()) else None
                 # now and then a line spells the customer differently (one customer unless case-sensitive)
                 line_spelling = spelling if draw(st.integers(0, 5)) else _spellings(base, draw)
@@ -160,7 +183,7 @@ def scenarios(draw, max_customers: int = 14) -> Scenario:
                 elif line_id is not None and draw(st.integers(0, 12)) == 0:
                     # another version of the same line: a conflicting duplicate
                     rows.append(SourceRow(**dict(vars(row), amount="11.11")))
-            if shape == "cancelled_out" or draw(st.integers(0, 7)) == 0:
+            if not by_order and (shape == "cancelled_out" or draw(st.integers(0, 7)) == 0):
                 # a refund line on the order, later; cancelling it out makes it a refund record
                 total = sum(int(r.amount.replace(".", "")) for r in rows if r.order_id == order_id
                             and r.status == status)
