@@ -64,6 +64,12 @@ HEADER_NAMES = {
                 "positionsnummer", "position"),
 }
 
+# Shopify's orders export, known by its header: a row per line item, the order's number in Name on every row,
+# its Total and Financial Status on the first row only (amount_grain: order). Its Id is left alone: an
+# order-level field, blank on the later line items.
+SHOPIFY_MAPPING = {"order_id": "Name", "customer_id": "Email", "order_date": "Created at", "amount": "Total",
+                   "status": "Financial Status", "margin": None, "line_id": "Lineitem name"}
+
 # The orders_format keys (dbt_project.yml) a user may have to set when the build asks, as for a file
 # whose amounts all read two ways (1.250) or carry two currency marks; 'auto' = detected by the build.
 FORMAT_CHOICES = {
@@ -270,12 +276,27 @@ def _normal(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower())
 
 
+def is_shopify_export(columns: list[str]) -> bool:
+    """The header holds every column of SHOPIFY_MAPPING (compared as propose_mapping compares names)."""
+    present = {_normal(column) for column in columns}
+    return all(_normal(header) in present for header in SHOPIFY_MAPPING.values() if header)
+
+
+def propose_amount_grain(columns: list[str]) -> str:
+    """'order' for an export known to write the order's total (Shopify's), else 'line'."""
+    return "order" if is_shopify_export(columns) else "line"
+
+
 def propose_mapping(columns: list[str]) -> dict[str, str | None]:
-    """A header per contract field, or None: exact known names first, then headers starting with one.
+    """A header per contract field, or None: Shopify's own mapping for its export; else exact known names
+    first, then headers starting with one.
 
     Each header is used once; required fields choose first, so "Ordernummer" is never taken
     for a line id.
     """
+    if is_shopify_export(columns):
+        by_name = {_normal(column): column for column in reversed(columns)}  # the first of equal names
+        return {field: header and by_name[_normal(header)] for field, header in SHOPIFY_MAPPING.items()}
     mapping: dict[str, str | None] = dict.fromkeys(FIELDS)
     used: set[str] = set()
     normal = {column: _normal(column) for column in columns}

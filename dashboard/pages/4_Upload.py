@@ -44,9 +44,11 @@ def choose_mapping(upload: uploads.Upload, columns: list[str]) -> dict[str, str 
     return mapping
 
 
-def choose_amount_grain(upload: uploads.Upload) -> str:
-    return st.radio("The amount column holds", list(uploads.AMOUNT_GRAINS), format_func=uploads.AMOUNT_GRAINS.get,
-                    horizontal=True, key=f"grain_{upload.id}",
+def choose_amount_grain(upload: uploads.Upload, columns: list[str]) -> str:
+    grains = list(uploads.AMOUNT_GRAINS)
+    return st.radio("The amount column holds", grains, format_func=uploads.AMOUNT_GRAINS.get,
+                    index=grains.index(uploads.propose_amount_grain(columns)), horizontal=True,
+                    key=f"grain_{upload.id}",
                     help="A Shopify export writes the order's Total on its first line item only: choose the "
                          "order's total, and the other line items count as lines of that order.")
 
@@ -117,7 +119,7 @@ def main() -> None:
     st.dataframe(preview.rows.head(10), hide_index=True, key="upload_preview")
 
     mapping = choose_mapping(upload, preview.columns)
-    amount_grain = choose_amount_grain(upload)
+    amount_grain = choose_amount_grain(upload, preview.columns)
     formats = choose_formats(upload)
     problems = uploads.mapping_problems(mapping, preview.columns)
     for problem in problems:

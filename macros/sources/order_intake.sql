@@ -73,6 +73,9 @@
     {%- elif reason == 'missing amount' -%}
         {{ return("is the column mapped? set orders_columns.amount to the export's column name; or is the"
             ~ " order's total written on one row of each order only (Shopify's Total)? set amount_grain: order") }}
+    {%- elif reason == 'conflicting amounts for one order' -%}
+        {{ return("the rows of one order write different amounts: is the amount each line's own? set"
+            ~ " amount_grain: line") }}
     {%- elif column is not none -%}
         {{ return("is the column mapped? set orders_columns." ~ column ~ " to the export's column name") }}
     {%- elif 'scientific notation' in reason -%}

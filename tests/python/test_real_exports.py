@@ -177,6 +177,25 @@ def test_a_shopify_export_by_line_rejects_the_blank_totals_and_the_guard_names_a
         result.messages
 
 
+def test_line_amounts_read_by_order_are_rejected_and_the_guard_names_amount_grain(harness, tmp_path):
+    """The other mistake: an export of line amounts read by order. Its lines write different amounts, so no
+    order's total can be known: every line is rejected (never one line's amount taken) and the guard says
+    which var to set back."""
+    path = tmp_path / "lines.csv"
+    path.write_text("order_id;customer_id;order_date;amount;line_id\n"
+                    "L1;K1;2024-03-01;10,00;1\nL1;K1;2024-03-01;5,00;2\n"
+                    "L2;K2;2024-03-02;7,00;1\nL2;K2;2024-03-02;3,00;2\nL3;K2;2024-03-03;4,00;1\n",
+                    encoding="utf-8")
+    vars = {"orders_path": str(path), "orders_columns": {"status": None, "margin": None}, "amount_grain": "order"}
+    result = harness.build({**vars, "min_accepted_share": 0.5}, select=["+int_orders_netted"], resource="run")
+    RUN_STATS["real exports: files classified"] += 1
+    assert not result.success
+    assert "'conflicting amounts for one order' (4 rows)" in result.messages, result.messages
+    assert "amount_grain: line" in result.messages
+    classify(harness, vars)
+    assert {r["order_id"]: str(r["net_amount"]) for r in harness.table("int_orders_netted")} == {"L3": "4.00"}
+
+
 def test_a_shopify_export_by_order_gives_the_same_marts_on_postgres(harness, tmp_path):
     """By order on PostgreSQL: the Shopify export landed as a raw table, its columns named the way a connector
     names them (name, email, financial_status, total...), gives DuckDB's marts of the file, value for value."""

@@ -6,6 +6,7 @@ file that cannot build, once here.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import shutil
 import time
@@ -145,6 +146,22 @@ def test_a_file_that_is_not_what_its_name_says_is_an_upload_error(tmp_path):
 def test_propose_mapping(header, expected):
     columns = header.split(";" if ";" in header else ",")
     assert uploads.propose_mapping(columns) == expected
+
+
+def test_a_shopify_export_is_proposed_as_shopify_writes_it():
+    """Shopify's header gives its own mapping (the order's number in Name, not its Id, which only the first line
+    item carries) and the order's total; the same names in another case are still Shopify's; without its line
+    item columns a file is read like any other."""
+    with (EXPORTS / "shopify_line_items.csv").open(newline="", encoding="utf-8") as f:
+        columns = next(csv.reader(f)) + ["Id"]
+    assert uploads.propose_mapping(columns) == uploads.SHOPIFY_MAPPING
+    assert uploads.propose_amount_grain(columns) == "order"
+    lower = [column.lower() for column in columns]
+    assert uploads.propose_mapping(lower)["order_id"] == "name" and uploads.propose_amount_grain(lower) == "order"
+    plain = [column for column in columns if not column.startswith("Lineitem")]
+    assert uploads.propose_amount_grain(plain) == "line"
+    assert uploads.propose_mapping(plain)["order_id"] == "Id"
+    assert uploads.propose_amount_grain(list(DUTCH_MAPPING.values())[:5]) == "line"
 
 
 def test_each_header_is_proposed_once():
