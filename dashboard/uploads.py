@@ -41,6 +41,7 @@ KINDS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "sheet", ".xlsm":
 DELIMITERS = (";", ",", "\t", "|")
 PREVIEW_ROWS = 20
 UPLOAD_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{12}$")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 # The input contract (orders_columns in dbt_project.yml); the first four must be mapped.
 FIELDS = ("order_id", "customer_id", "order_date", "amount", "status", "margin", "line_id")
@@ -287,6 +288,15 @@ def propose_amount_grain(columns: list[str]) -> str:
     return "order" if is_shopify_export(columns) else "line"
 
 
+def propose_ids_ignore_case(rows: pd.DataFrame, customer_column: str | None) -> bool:
+    """True when the customer column of the preview holds e-mail addresses (nine in ten of its values):
+    'Jan@shop.nl' and 'jan@shop.nl' are one customer (customer_id_case_sensitive: false)."""
+    if not customer_column or customer_column not in rows.columns:
+        return False
+    values = [str(value).strip() for value in rows[customer_column] if pd.notna(value) and str(value).strip()]
+    return bool(values) and sum(EMAIL.fullmatch(value) is not None for value in values) * 10 >= len(values) * 9
+
+
 def propose_mapping(columns: list[str]) -> dict[str, str | None]:
     """A header per contract field, or None: Shopify's own mapping for its export; else exact known names
     first, then headers starting with one.
@@ -326,10 +336,12 @@ def mapping_problems(mapping: Mapping[str, str | None], columns: list[str]) -> l
 
 
 def build_vars(upload: Upload, mapping: Mapping[str, str | None],
-               formats: Mapping[str, str] | None = None, amount_grain: str = "line") -> dict:
+               formats: Mapping[str, str] | None = None, amount_grain: str = "line",
+               ids_ignore_case: bool = False) -> dict:
     """The --vars of the upload's build: its file, the mapping, no customers file (no demo prospects),
-    the orders_format keys the user set (a key left on auto is left out: the build detects it), and
-    amount_grain when the amount is the order's total."""
+    the orders_format keys the user set (a key left on auto is left out: the build detects it),
+    amount_grain when the amount is the order's total, and customer_id_case_sensitive false when
+    customer ids that differ only in case are one customer."""
     if amount_grain not in AMOUNT_GRAINS:
         raise ValueError(f"Not an amount_grain: {amount_grain}")
     variables = {
@@ -339,6 +351,8 @@ def build_vars(upload: Upload, mapping: Mapping[str, str | None],
     }
     if amount_grain != "line":
         variables["amount_grain"] = amount_grain
+    if ids_ignore_case:
+        variables["customer_id_case_sensitive"] = False
     chosen = {key: value for key, value in (formats or {}).items() if value and value != "auto"}
     unknown = [f"{key}: {value}" for key, value in chosen.items() if value not in FORMAT_CHOICES.get(key, ())]
     if unknown:

@@ -53,6 +53,13 @@ def choose_amount_grain(upload: uploads.Upload, columns: list[str]) -> str:
                          "order's total, and the other line items count as lines of that order.")
 
 
+def choose_ids_ignore_case(upload: uploads.Upload, rows, customer_column: str | None) -> bool:
+    # Keyed by the column too: choosing another customer column proposes again.
+    return st.checkbox("Customer ids that differ only in case are one customer (e-mail addresses)",
+                       value=uploads.propose_ids_ignore_case(rows, customer_column),
+                       key=f"ids_case_{upload.id}_{customer_column}")
+
+
 def choose_formats(upload: uploads.Upload) -> dict[str, str]:
     with st.expander("How the file writes amounts and dates: leave on auto unless the build asks"):
         cells = st.columns(len(uploads.FORMAT_CHOICES))
@@ -120,13 +127,14 @@ def main() -> None:
 
     mapping = choose_mapping(upload, preview.columns)
     amount_grain = choose_amount_grain(upload, preview.columns)
+    ids_ignore_case = choose_ids_ignore_case(upload, preview.rows, mapping["customer_id"])
     formats = choose_formats(upload)
     problems = uploads.mapping_problems(mapping, preview.columns)
     for problem in problems:
         st.warning(problem)
     if st.button("Build", type="primary", disabled=bool(problems), key="upload_build"):
         bar = st.progress(0.0, text="Starting the build")
-        outcome = uploads.run_build(upload, uploads.build_vars(upload, mapping, formats, amount_grain), bar.progress)
+        outcome = uploads.run_build(upload, uploads.build_vars(upload, mapping, formats, amount_grain, ids_ignore_case), bar.progress)
         st.session_state[f"upload_failure_{upload.id}"] = outcome.message
         if outcome.success:
             st.session_state[uploads.SESSION_KEY] = upload.id

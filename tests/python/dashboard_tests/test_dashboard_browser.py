@@ -229,7 +229,8 @@ def test_upload_a_dutch_export_in_chromium(server, browser, tmp_path):
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     text = body_text(browser)
     for fact in ("encoding: windows-1252", "delimiter: ;", "file kind: CSV text",
-                 "The amount column holds", "each row's own amount (the order is their sum)"):
+                 "The amount column holds", "each row's own amount (the order is their sum)",
+                 "Customer ids that differ only in case are one customer"):
         assert fact in text, fact
     chosen = {}
     for box in browser.find_elements(By.CSS_SELECTOR, mapping_boxes):

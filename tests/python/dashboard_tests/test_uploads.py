@@ -164,6 +164,21 @@ def test_a_shopify_export_is_proposed_as_shopify_writes_it():
     assert uploads.propose_amount_grain(list(DUTCH_MAPPING.values())[:5]) == "line"
 
 
+def test_e_mail_addresses_as_customer_ids_are_proposed_without_case():
+    """Nine in ten e-mail addresses in the customer column propose one customer per address in any case;
+    customer numbers, names and a column with a few addresses do not."""
+    import pandas as pd
+
+    rows = pd.DataFrame({"Email": ["jan@shop.nl", "Jan@Shop.nl", " an@x.be ", None, ""] + ["p@q.de"] * 5,
+                         "Klantnummer": ["K0042", "k0042", "0815"] + ["K1"] * 7,
+                         "Mixed": ["a@b.nl"] * 8 + ["K1", "K2"]})
+    assert uploads.propose_ids_ignore_case(rows, "Email") is True
+    assert uploads.propose_ids_ignore_case(rows, "Klantnummer") is False
+    assert uploads.propose_ids_ignore_case(rows, "Mixed") is False
+    assert uploads.propose_ids_ignore_case(rows, None) is False
+    assert uploads.propose_ids_ignore_case(rows.iloc[:0], "Email") is False
+
+
 def test_each_header_is_proposed_once():
     mapping = uploads.propose_mapping(["Order", "Orderregel", "Klant", "Datum", "Totaal"])
     chosen = [column for column in mapping.values() if column]
@@ -234,6 +249,9 @@ def test_build_vars_hold_the_file_and_the_mapping_and_no_demo_customers(tmp_path
     assert uploads.build_vars(upload, DUTCH_MAPPING, amount_grain="order")["amount_grain"] == "order"
     with pytest.raises(ValueError, match="amount_grain: orders"):
         uploads.build_vars(upload, DUTCH_MAPPING, amount_grain="orders")
+    # customer_id_case_sensitive only when ids that differ in case are one customer
+    assert "customer_id_case_sensitive" not in variables
+    assert uploads.build_vars(upload, DUTCH_MAPPING, ids_ignore_case=True)["customer_id_case_sensitive"] is False
     command, environment = uploads.dbt_command(upload, variables)
     assert command[1] == "build" and "--vars" in command
     # its own database, never the demo's; DuckDB whatever RFM_TARGET says; no usage statistics sent
