@@ -3,17 +3,12 @@
 {%- set line_amount = 'coalesce(amount, 0)' if is_order_grain else 'amount' -%}
 {#-
     One row per order id among the rows that passed the row checks, with the
-    fate of each of its rows counted, not listed:
-      rejected         the order cannot be attributed or totalled
-                       (rejection_reason; the rows are in int_order_rows_rejected)
-      excluded_status  a row whose status is in excluded_statuses
-      duplicate        a row identical to another row of the order after cleaning
-      kept             the order itself: its first line
-      merged           every further line, summed into it
-    With amount_grain order, the amount and margin are the order's: the lines
-    that write one must agree, and the order is that one value, not the sum.
-    Two hash aggregations, rows into distinct rows and those into orders; no
-    row is sorted or written on its own.
+    fate of each of its rows counted, not listed: rejected with the order
+    (rejection_reason), excluded by status, duplicate, or a line of the order
+    (the first kept, the others merged). By line the order's amount is the sum
+    of its lines; with amount_grain order, the one amount they write. Two hash
+    aggregations, rows into distinct rows and those into orders; no row is
+    sorted or written on its own.
 -#}
 
 with
