@@ -134,7 +134,8 @@ def main() -> None:
         st.warning(problem)
     if st.button("Build", type="primary", disabled=bool(problems), key="upload_build"):
         bar = st.progress(0.0, text="Starting the build")
-        outcome = uploads.run_build(upload, uploads.build_vars(upload, mapping, formats, amount_grain, ids_ignore_case), bar.progress)
+        variables = uploads.build_vars(upload, mapping, formats, amount_grain, ids_ignore_case)
+        outcome = uploads.run_build(upload, variables, bar.progress)
         st.session_state[f"upload_failure_{upload.id}"] = outcome.message
         if outcome.success:
             st.session_state[uploads.SESSION_KEY] = upload.id

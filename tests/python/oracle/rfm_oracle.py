@@ -286,8 +286,8 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date,
     by_order = s.amount_grain == "order"
     # By order, a row without a status has its order's, when the order's rows write exactly one.
     statuses_of = defaultdict(set)
-    for r in rows:
-        if by_order and normalize_order_id(r.order_id) is not None and not _blank(r.status):
+    for r in rows if by_order else ():
+        if normalize_order_id(r.order_id) is not None and not _blank(r.status):
             statuses_of[normalize_order_id(r.order_id)].add(r.status.strip().lower())
     out: list[ClassifiedRow] = []
     for r in rows:
@@ -340,18 +340,15 @@ def classify_rows(rows: list[SourceRow], s: Settings, today: dt.date,
 
     excluded = {x.strip().lower() for x in s.excluded_statuses}
 
-    def status_of(c: ClassifiedRow) -> str | None:
-        return c.status
-
     def content_of(c: ClassifiedRow) -> tuple:
         # README-open: ids compared normalised, amount and margin as numbers,
         # the date as its trimmed text, status trimmed and lower-cased (as the
         # contract reads status for exclusion), line id trimmed.
-        return (c.order_id, c.customer_id, c.source.order_date.strip(), c.amount, status_of(c),
+        return (c.order_id, c.customer_id, c.source.order_date.strip(), c.amount, c.status,
                 c.margin, _trimmed(c.source.line_id))
 
     for c in out:
-        if c.row_status != "rejected" and status_of(c) in excluded:
+        if c.row_status != "rejected" and c.status in excluded:
             c.row_status = "excluded_status"
 
     # "conflicting rows for one line_id": one line id of an order with two different
